@@ -1,0 +1,1 @@
+"""The ticket agent: durable pipeline, tools, policies, prompts and Activity."""

@@ -1,0 +1,20 @@
+"""What one agent run carries: the bound ticket and client, the PSA, the offered actions and policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from agent.policy import PolicySet
+from connectors.base import Action, PsaConnector
+from core.domain import ClientInfo, Ticket
+
+
+@dataclass
+class AgentDeps:
+    run_id: int
+    integration_id: int
+    client: ClientInfo
+    ticket: Ticket
+    psa: PsaConnector
+    actions: dict[str, Action]
+    policies: PolicySet

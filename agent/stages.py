@@ -1,0 +1,317 @@
+"""The pipeline's stages. Each runs inside one DBOS step; outputs are plain picklable values."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic_ai import DeferredToolRequests
+from pydantic_ai.messages import ModelMessage
+from pydantic_ai.usage import RunUsage
+from sqlalchemy import select
+
+from agent import activity_store as store
+from agent.deps import AgentDeps
+from agent.policy import PolicySet, load_policies
+from agent.runtime import get_runtime
+from agent.tables import MatchDecision, NotePosted, Run, TicketEvent
+from connectors.base import PsaConnector
+from core.clients import resolve_client
+from core.clock import system_clock
+from core.domain import ClientInfo, Ticket
+from core.errors import NotFoundError
+from core.integration_store import load_integration
+from core.llm_cost import conversation_cost
+from workflows.matcher import Candidate, match_workflows
+from workflows.plan import MatchedWorkflow, PlannedStep, merge_plan, render_plan
+from workflows.scope import resolve_scope
+from workflows.service import candidate_workflows
+
+NOTE_HEADER = "[Deskhand]"
+
+
+@dataclass(frozen=True)
+class Admission:
+    run_id: int | None
+    outcome: str
+
+
+@dataclass(frozen=True)
+class Loaded:
+    ticket: Ticket | None
+    client: ClientInfo | None
+    suppressed_reason: str | None = None
+
+
+async def _psa_for(integration_id: int) -> PsaConnector:
+    runtime = get_runtime()
+    async with runtime.db.session() as session:
+        record = await load_integration(session, integration_id, box=runtime.box)
+    return runtime.connectors.psa(record.kind, record.config)
+
+
+async def admit(event_id: int, *, attempt: int, manual: bool) -> Admission:
+    """Echo and budget checks that need no PSA call; otherwise open the run."""
+    runtime = get_runtime()
+    async with runtime.db.session() as session:
+        event = await session.get(TicketEvent, event_id)
+        if event is None:
+            raise NotFoundError(f"ticket event {event_id} does not exist")
+        record = await load_integration(session, event.integration_id, box=runtime.box)
+        own = runtime.connectors.psa(record.kind, record.config).own_identity
+        if not manual and own and event.actor and event.actor.casefold() == own.casefold():
+            await store.set_event_status(
+                session, event, "suppressed", f"caused by Deskhand's own PSA identity ({own})"
+            )
+            return Admission(run_id=None, outcome="suppressed")
+        ticket_id = event.ticket_external_id or ""
+        if not manual:
+            used = await store.runs_in_window(
+                session,
+                integration_id=event.integration_id,
+                ticket_external_id=ticket_id,
+                hours=runtime.settings.run_budget_window_hours,
+                exclude_event_id=event.id,
+            )
+            if used >= runtime.settings.run_budget_per_ticket:
+                await store.set_event_status(
+                    session,
+                    event,
+                    "suppressed",
+                    f"run budget reached: {used} runs on this ticket in the last "
+                    f"{runtime.settings.run_budget_window_hours} h (limit {runtime.settings.run_budget_per_ticket})",
+                )
+                return Admission(run_id=None, outcome="suppressed")
+        run = await store.get_or_create_run(
+            session, event=event, attempt=attempt, manual=manual, ticket_external_id=ticket_id
+        )
+        run.model = runtime.settings.llm_model
+        event.attempts = max(event.attempts, attempt)
+        await store.set_event_status(session, event, "processing", None)
+        return Admission(run_id=run.id, outcome="admitted")
+
+
+async def load_ticket(run_id: int) -> Loaded:
+    """Load the ticket, resolve its client, and drop the run if nothing changed but our own notes."""
+    runtime = get_runtime()
+    async with runtime.db.session() as session:
+        run = await _run(session, run_id)
+        event = await session.get(TicketEvent, run.event_id)
+        assert event is not None
+        mine = await store.our_note_ids(
+            session, integration_id=run.integration_id, ticket_external_id=run.ticket_external_id
+        )
+        previous = await store.last_fingerprint(
+            session,
+            integration_id=run.integration_id,
+            ticket_external_id=run.ticket_external_id,
+            exclude_event_id=event.id,
+        )
+    psa = await _psa_for(run.integration_id)
+    try:
+        ticket = await psa.get_ticket(run.ticket_external_id)
+    finally:
+        await psa.aclose()
+    fingerprint = ticket.fingerprint(ignore_notes_by=psa.own_identity, ignore_note_ids=mine)
+    async with runtime.db.session() as session:
+        run = await _run(session, run_id)
+        event = await session.get(TicketEvent, run.event_id)
+        assert event is not None
+        if not run.manual and previous is not None and previous == fingerprint:
+            reason = "nothing changed on the ticket since Deskhand's last run except Deskhand's own notes"
+            await store.set_event_status(session, event, "suppressed", reason)
+            await session.delete(run)
+            return Loaded(ticket=None, client=None, suppressed_reason=reason)
+        client = await resolve_client(session, integration_id=run.integration_id, company=ticket.company)
+        run.client_id = client.id
+        run.ticket_number = ticket.number
+        run.ticket_summary = ticket.summary[:500]
+        run.ticket_fingerprint = fingerprint
+    return Loaded(ticket=ticket, client=client)
+
+
+async def match(run_id: int, ticket: Ticket, client: ClientInfo) -> list[MatchedWorkflow]:
+    runtime = get_runtime()
+    assert runtime.model is not None
+    async with runtime.db.session() as session:
+        scope = resolve_scope(list(await candidate_workflows(session, client_id=client.id)), client_id=client.id)
+    candidates = [Candidate(id=w.id, title=w.title, trigger=w.trigger) for w in scope.effective]
+    result = await match_workflows(runtime.model, ticket, candidates)
+    by_id = {w.id: w for w in scope.effective}
+    decisions = [
+        MatchDecision(
+            run_id=run_id,
+            workflow_id=v.workflow_id,
+            workflow_title=by_id[v.workflow_id].title,
+            outcome="matched" if v.matched else "not_matched",
+            reason=v.reason,
+        )
+        for v in result.verdicts
+    ]
+    decisions += [
+        MatchDecision(
+            run_id=run_id,
+            workflow_id=shared.id,
+            workflow_title=shared.title,
+            outcome="overridden",
+            reason=f"replaced for this client by its own workflow '{own.title}' (#{own.id})",
+            overridden_by=own.id,
+        )
+        for shared, own in scope.overridden
+    ]
+    async with runtime.db.session() as session:
+        await store.replace_decisions(session, run_id=run_id, decisions=decisions)
+        if result.usage is not None:
+            store.add_usage(
+                await _run(session, run_id),
+                requests=result.usage.requests,
+                input_tokens=result.usage.input_tokens,
+                output_tokens=result.usage.output_tokens,
+                cost_usd=result.cost_usd,
+            )
+    return [
+        MatchedWorkflow(id=v.workflow_id, title=by_id[v.workflow_id].title, instructions=by_id[v.workflow_id].instructions)
+        for v in result.verdicts
+        if v.matched
+    ]
+
+
+async def plan(run_id: int, matched: Sequence[MatchedWorkflow]) -> list[PlannedStep]:
+    steps = merge_plan(matched)
+    async with get_runtime().db.session() as session:
+        await store.replace_plan(session, run_id=run_id, steps=steps)
+    return steps
+
+
+def plan_note_text(ticket: Ticket, matched: Sequence[MatchedWorkflow], steps: Sequence[PlannedStep]) -> str:
+    if not matched:
+        return (
+            f"{NOTE_HEADER} No workflow matched ticket #{ticket.number}; working it as a first-line "
+            "technician would (read, summarise, change nothing uncertain)."
+        )
+    names = ", ".join(w.title for w in matched)
+    return f"{NOTE_HEADER} Plan for ticket #{ticket.number} (workflows: {names})\n{render_plan(steps)}"
+
+
+async def post_note(run_id: int, *, ticket: Ticket, text: str, purpose: str) -> None:
+    runtime = get_runtime()
+    async with runtime.db.session() as session:
+        run = await _run(session, run_id)
+        already = await session.scalar(
+            select(NotePosted.id).where(NotePosted.run_id == run_id, NotePosted.purpose == purpose)
+        )
+        integration_id = run.integration_id
+    if already is not None:
+        return
+    psa = await _psa_for(integration_id)
+    try:
+        note = await psa.add_note(ticket.external_id, text, internal=True)
+    finally:
+        await psa.aclose()
+    async with runtime.db.session() as session:
+        session.add(
+            NotePosted(
+                run_id=run_id,
+                integration_id=integration_id,
+                ticket_external_id=ticket.external_id,
+                note_external_id=note.external_id,
+                purpose=purpose,
+                text=text,
+            )
+        )
+
+
+async def policies_for(client_id: int) -> PolicySet:
+    async with get_runtime().db.session() as session:
+        return await load_policies(session, client_id=client_id)
+
+
+async def agent_deps(run_id: int, *, ticket: Ticket, client: ClientInfo, policies: PolicySet) -> AgentDeps:
+    runtime = get_runtime()
+    async with runtime.db.session() as session:
+        run = await _run(session, run_id)
+        integration_id = run.integration_id
+    return AgentDeps(
+        run_id=run_id,
+        integration_id=integration_id,
+        client=client,
+        ticket=ticket,
+        psa=await _psa_for(integration_id),
+        actions={a.name: a for a in runtime.actions},
+        policies=policies,
+    )
+
+
+def summarise_agent_result(output: Any, usage: RunUsage, messages: Sequence[ModelMessage]) -> dict[str, Any]:
+    pending: list[dict[str, Any]] = []
+    text = output if isinstance(output, str) else ""
+    if isinstance(output, DeferredToolRequests):
+        pending = [
+            {"tool_call_id": c.tool_call_id, "tool_name": c.tool_name, "args": c.args_as_dict()}
+            for c in output.approvals
+        ]
+        text = "Waiting for a technician to approve: " + ", ".join(p["tool_name"] for p in pending)
+    return {
+        "text": text,
+        "pending": pending,
+        "requests": usage.requests,
+        "input_tokens": usage.input_tokens,
+        "output_tokens": usage.output_tokens,
+        "cost_usd": conversation_cost(messages),
+    }
+
+
+async def finish(run_id: int, ticket: Ticket, result: dict[str, Any]) -> None:
+    runtime = get_runtime()
+    status = "waiting_approval" if result["pending"] else "succeeded"
+    note = f"{NOTE_HEADER} Outcome for ticket #{ticket.number}:\n{result['text'] or '(no summary)'}"
+    await post_note(run_id, ticket=ticket, text=note, purpose="outcome")
+    async with runtime.db.session() as session:
+        run = await _run(session, run_id)
+        for call in result["pending"]:
+            action = next((a for a in runtime.actions if a.name == call["tool_name"]), None)
+            await store.record_tool_call(
+                session,
+                run_id=run_id,
+                tool_call_id=call["tool_call_id"],
+                tool_name=call["tool_name"],
+                risk=action.risk.value if action else "write",
+                args=call["args"],
+                status="awaiting_approval",
+                result=None,
+                duration_ms=None,
+            )
+        store.add_usage(
+            run,
+            requests=result["requests"],
+            input_tokens=result["input_tokens"],
+            output_tokens=result["output_tokens"],
+            cost_usd=result["cost_usd"],
+        )
+        run.outcome = result["text"]
+        run.pending_approvals = result["pending"] or None
+        run.status = status
+        run.finished_at = system_clock()
+        event = await session.get(TicketEvent, run.event_id)
+        assert event is not None
+        await store.set_event_status(session, event, status, None)
+
+
+async def fail(run_id: int, reason: str) -> None:
+    async with get_runtime().db.session() as session:
+        run = await _run(session, run_id)
+        run.status = "failed"
+        run.error = reason
+        run.finished_at = system_clock()
+        event = await session.get(TicketEvent, run.event_id)
+        assert event is not None
+        await store.set_event_status(session, event, "failed", reason)
+
+
+async def _run(session: Any, run_id: int) -> Run:
+    run = await session.get(Run, run_id)
+    if run is None:
+        raise NotFoundError(f"run {run_id} does not exist")
+    assert isinstance(run, Run)
+    return run

@@ -1,0 +1,100 @@
+"""Agent tools built from connector actions: policy-gated, checkpointed, recorded in Activity."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from dbos import DBOS
+from pydantic import BaseModel, ValidationError
+from pydantic_ai import FunctionToolset, ModelRetry, RunContext, Tool
+from pydantic_ai.exceptions import ApprovalRequired
+from pydantic_ai.tools import ToolDefinition
+
+from agent.activity_store import record_tool_call
+from agent.deps import AgentDeps
+from agent.policy import ToolMode
+from agent.runtime import get_runtime
+from connectors.base import Action, ActionContext, ActionResult
+from core.errors import DeskhandError, IntegrationError
+
+MASK = "••••••"
+
+
+def masked_args(model: type[BaseModel], args: dict[str, Any]) -> dict[str, Any]:
+    """Arguments as Activity may show them: fields marked sensitive are masked."""
+    shown = dict(args)
+    for name, info in model.model_fields.items():
+        extra = info.json_schema_extra
+        if isinstance(extra, dict) and extra.get("sensitive") and name in shown:
+            shown[name] = MASK
+    return shown
+
+
+async def execute_action(deps: AgentDeps, action: Action, tool_call_id: str, args: BaseModel) -> dict[str, Any]:
+    """Run one action and record it. Called inside a DBOS step, so a finished call is never repeated."""
+    started = time.perf_counter()
+    try:
+        result = await action.handler(ActionContext(psa=deps.psa, ticket=deps.ticket), args)
+        status = "ok" if result.ok else "error"
+    except IntegrationError as exc:
+        result = ActionResult(ok=False, summary=f"{action.name} failed: {exc.detail}")
+        status = "error"
+    except DeskhandError as exc:
+        result = ActionResult(ok=False, summary=f"{action.name} refused: {exc.detail}")
+        status = "refused"
+    duration_ms = int((time.perf_counter() - started) * 1000)
+    async with get_runtime().db.session() as session:
+        await record_tool_call(
+            session,
+            run_id=deps.run_id,
+            tool_call_id=tool_call_id,
+            tool_name=action.name,
+            risk=action.risk.value,
+            args=masked_args(action.input_model, args.model_dump(mode="json")),
+            status=status,
+            result=result.model_dump(mode="json"),
+            duration_ms=duration_ms,
+        )
+    return result.model_dump(mode="json", exclude={"before", "after"})
+
+
+def action_tool(action: Action) -> Tool[AgentDeps]:
+    async def call(ctx: RunContext[AgentDeps], **kwargs: Any) -> dict[str, Any]:
+        try:
+            args = action.input_model.model_validate(kwargs)
+        except ValidationError as exc:
+            raise ModelRetry(f"Invalid arguments for {action.name}: {exc.errors(include_url=False)}") from exc
+        mode = ctx.deps.policies.mode_for(action)
+        if mode is ToolMode.DISABLED:  # filtered out below; kept as a second lock
+            return {"ok": False, "summary": f"{action.name} is disabled by policy for this client"}
+        if mode is ToolMode.APPROVAL and not ctx.tool_call_approved:
+            raise ApprovalRequired(
+                metadata={"risk": action.risk.value, "reversible": action.reversible, "tool": action.name}
+            )
+        tool_call_id = ctx.tool_call_id or f"{action.name}-{ctx.run_step}"
+        deps = ctx.deps
+
+        async def run_checkpointed() -> dict[str, Any]:
+            return await execute_action(deps, action, tool_call_id, args)
+
+        return await DBOS.run_step_async({"name": f"deskhand.tool.{action.name}"}, run_checkpointed)
+
+    return Tool.from_schema(
+        call,
+        name=action.name,
+        description=f"{action.description} (risk: {action.risk.value})",
+        json_schema=action.input_model.model_json_schema(),
+        takes_ctx=True,
+    )
+
+
+def build_toolset(actions: Sequence[Action]) -> FunctionToolset[AgentDeps]:
+    return FunctionToolset([action_tool(a) for a in actions])
+
+
+async def offered_by_policy(ctx: RunContext[AgentDeps], tool_def: ToolDefinition) -> bool:
+    """Disabled tools and tools of integrations this run does not have are never shown to the model."""
+    action = ctx.deps.actions.get(tool_def.name)
+    return action is not None and ctx.deps.policies.mode_for(action) is not ToolMode.DISABLED

@@ -1,0 +1,72 @@
+"""FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
+
+import httpx
+from fastapi import APIRouter, Depends, FastAPI
+
+from agent.intake import WAITING_FOR_MODEL
+from api import wiring
+from api.deps import RuntimeDep, require_token
+from api.errors import install_error_handlers
+from api.routes import activity, clients, integrations, policies, workflows
+from api.schemas import ServiceStatus
+from api.webhooks import router as webhook_router
+from core.settings import Settings
+
+
+def deskhand_version() -> str:
+    try:
+        return version("deskhand")
+    except PackageNotFoundError:
+        return "0.0.0+local"
+
+
+def create_app(
+    settings: Settings,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    run_worker: bool = True,
+) -> FastAPI:
+    """``run_worker`` launches DBOS in this process (serve); tests may launch it themselves."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if run_worker:
+            await wiring.launch(settings, transport=transport)
+            await wiring.resume_unstarted_events()
+        try:
+            yield
+        finally:
+            if run_worker:
+                await wiring.shutdown()
+
+    app = FastAPI(title="Deskhand", version=deskhand_version(), lifespan=lifespan)
+    install_error_handlers(app)
+
+    @app.get("/healthz", tags=["system"])
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    api = APIRouter(prefix="/api/v1", dependencies=[Depends(require_token)])
+
+    @api.get("/status", tags=["system"])
+    async def service_status(runtime: RuntimeDep) -> ServiceStatus:
+        configured = runtime.model is not None
+        return ServiceStatus(
+            version=deskhand_version(),
+            llm_configured=configured,
+            llm_model=runtime.settings.llm_model,
+            detail="ready" if configured else WAITING_FOR_MODEL,
+            database="postgres" if runtime.db.is_postgres else "sqlite",
+        )
+
+    for router in (integrations.router, clients.router, workflows.router, activity.router, policies.router):
+        api.include_router(router)
+    app.include_router(api)
+    app.include_router(webhook_router)
+    return app

@@ -1,0 +1,40 @@
+"""Clients: created from PSA companies as tickets arrive; editable here."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from sqlalchemy import select
+
+from api.deps import SessionDep
+from api.schemas import ClientList, ClientRead, ClientUpdate
+from core.errors import NotFoundError
+from core.tables import Client
+
+router = APIRouter(prefix="/clients", tags=["clients"])
+
+
+@router.get("")
+async def list_clients(session: SessionDep) -> ClientList:
+    rows = (await session.scalars(select(Client).order_by(Client.name))).all()
+    return ClientList(items=[ClientRead.model_validate(r) for r in rows])
+
+
+async def _client(session: SessionDep, client_id: int) -> Client:
+    row = await session.get(Client, client_id)
+    if row is None:
+        raise NotFoundError(f"client {client_id} does not exist")
+    return row
+
+
+@router.get("/{client_id}")
+async def get_client(client_id: int, session: SessionDep) -> ClientRead:
+    return ClientRead.model_validate(await _client(session, client_id))
+
+
+@router.patch("/{client_id}")
+async def update_client(client_id: int, data: ClientUpdate, session: SessionDep) -> ClientRead:
+    row = await _client(session, client_id)
+    for field, value in data.model_dump(exclude_unset=True).items():
+        setattr(row, field, value)
+    await session.flush()
+    return ClientRead.model_validate(row)

@@ -1,0 +1,35 @@
+"""Tool policies: which tools run on their own, need approval, or are never offered."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from agent.policy import DEFAULT_MODE, list_policies, set_policy
+from api.deps import RuntimeDep, SessionDep
+from api.schemas import PolicyList, PolicyRead, PolicyUpdate, ToolRead
+from core.errors import NotFoundError
+
+router = APIRouter(prefix="/policies", tags=["policies"])
+
+
+@router.get("")
+async def get_policies(session: SessionDep, runtime: RuntimeDep) -> PolicyList:
+    tools = [
+        ToolRead(
+            name=a.name,
+            description=a.description,
+            risk=a.risk.value,
+            reversible=a.reversible,
+            default_mode=DEFAULT_MODE[a.risk],
+        )
+        for a in runtime.actions
+    ]
+    return PolicyList(tools=tools, overrides=[PolicyRead.model_validate(p) for p in await list_policies(session)])
+
+
+@router.put("/{tool_name}")
+async def put_policy(tool_name: str, data: PolicyUpdate, session: SessionDep, runtime: RuntimeDep) -> PolicyRead:
+    if tool_name not in {a.name for a in runtime.actions}:
+        raise NotFoundError(f"no tool named '{tool_name}'")
+    row = await set_policy(session, tool_name=tool_name, mode=data.mode, client_id=data.client_id)
+    return PolicyRead.model_validate(row)

@@ -1,0 +1,83 @@
+"""Build the runtime (database, secrets, connectors, model, agent) and start DBOS on top of it."""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+from dbos import DBOS
+
+from agent.intake import events_to_resume
+from agent.pipeline import TICKET_QUEUE, enqueue_ticket_run
+from agent.runtime import Runtime, get_runtime, set_runtime
+from agent.ticket_agent import build_ticket_agent
+from connectors.registry import Registry
+from connectors.ticket_actions import TICKET_ACTIONS
+from core.database import Database
+from core.llm import build_model
+from core.migrations.runner import upgrade
+from core.secrets import SecretBox
+from core.settings import Settings
+
+logger = logging.getLogger("deskhand")
+
+
+def build_runtime(settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> Runtime:
+    settings.ensure_data_dir()
+    model = build_model(settings)
+    actions = TICKET_ACTIONS
+    return Runtime(
+        settings=settings,
+        db=Database(settings.resolved_database_url),
+        box=SecretBox(settings.resolved_secret_key()),
+        connectors=Registry(transport=transport),
+        actions=actions,
+        model=model,
+        ticket_agent=build_ticket_agent(model, actions, settings) if model is not None else None,
+    )
+
+
+async def launch(
+    settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None, migrate: bool = True
+) -> Runtime:
+    """Migrate, wire the runtime and launch DBOS (which recovers workflows a crash left unfinished)."""
+    settings.ensure_data_dir()
+    if migrate:
+        upgrade(settings.resolved_database_url)
+    runtime = build_runtime(settings, transport=transport)
+    set_runtime(runtime)
+    DBOS(
+        config={
+            "name": "deskhand",
+            "system_database_url": settings.dbos_system_database_url,
+            "log_level": "WARNING",
+        }
+    )
+    DBOS.launch()
+    await DBOS.register_queue_async(
+        TICKET_QUEUE,
+        worker_concurrency=settings.worker_concurrency,
+        polling_interval_sec=settings.queue_polling_interval_seconds,
+    )
+    if runtime.model is None:
+        logger.warning("No LLM model configured (DESKHAND_LLM_MODEL): tickets will be recorded and wait.")
+    return runtime
+
+
+async def resume_unstarted_events() -> int:
+    """Hand events that never reached a workflow (crash, or waiting for a model) to the queue."""
+    runtime = get_runtime()
+    async with runtime.db.session() as session:
+        event_ids = await events_to_resume(session, llm_configured=runtime.model is not None)
+    for event_id in event_ids:
+        await enqueue_ticket_run(event_id)
+    return len(event_ids)
+
+
+async def shutdown() -> None:
+    runtime = get_runtime()
+    DBOS.destroy(destroy_registry=False)
+    if isinstance(runtime.connectors, Registry):
+        await runtime.connectors.aclose()
+    await runtime.db.dispose()
+    set_runtime(None)

@@ -1,0 +1,1 @@
+"""PSA and directory connectors behind the protocols in ``connectors.base``."""

@@ -1,0 +1,1 @@
+"""Deskhand core: settings, database, domain types, errors, secrets and the LLM gateway."""

@@ -1,0 +1,57 @@
+"""Clients (the MSP's customers) and how PSA companies map onto them."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.domain import ClientInfo, CompanyRef
+from core.tables import Client, ClientPsaCompany
+
+
+async def resolve_client(session: AsyncSession, *, integration_id: int, company: CompanyRef) -> ClientInfo:
+    """The client mapped to this PSA company, created on first sight of the company."""
+    found = await _mapped_client(session, integration_id=integration_id, company_external_id=company.external_id)
+    if found is not None:
+        return found
+    try:
+        async with session.begin_nested():
+            client = Client(name=company.name)
+            session.add(client)
+            await session.flush()
+            session.add(
+                ClientPsaCompany(
+                    client_id=client.id,
+                    integration_id=integration_id,
+                    company_external_id=company.external_id,
+                    company_name=company.name,
+                )
+            )
+            await session.flush()
+    except IntegrityError:
+        # Another worker mapped the same company first; use theirs.
+        raced = await _mapped_client(
+            session, integration_id=integration_id, company_external_id=company.external_id
+        )
+        assert raced is not None
+        return raced
+    return ClientInfo(id=client.id, name=client.name, m365_tenant_id=client.m365_tenant_id)
+
+
+async def _mapped_client(
+    session: AsyncSession, *, integration_id: int, company_external_id: str
+) -> ClientInfo | None:
+    row = (
+        await session.execute(
+            select(Client)
+            .join(ClientPsaCompany, ClientPsaCompany.client_id == Client.id)
+            .where(
+                ClientPsaCompany.integration_id == integration_id,
+                ClientPsaCompany.company_external_id == company_external_id,
+            )
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        return None
+    return ClientInfo(id=row.id, name=row.name, m365_tenant_id=row.m365_tenant_id)

@@ -1,0 +1,33 @@
+"""API bearer tokens: shown once at creation, stored only as a hash."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.clock import system_clock
+from core.errors import AuthenticationError
+from core.secrets import hash_token
+from core.tables import ApiToken
+
+TOKEN_PREFIX = "dh_"
+
+
+async def create_token(session: AsyncSession, *, name: str) -> tuple[ApiToken, str]:
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(name=name, token_hash=hash_token(plain))
+    session.add(row)
+    await session.flush()
+    return row, plain
+
+
+async def authenticate_token(session: AsyncSession, plain: str) -> ApiToken:
+    row = (
+        await session.execute(select(ApiToken).where(ApiToken.token_hash == hash_token(plain)))
+    ).scalar_one_or_none()
+    if row is None or row.revoked_at is not None:
+        raise AuthenticationError("invalid or revoked API token", code="invalid_token")
+    row.last_used_at = system_clock()
+    return row

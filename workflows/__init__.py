@@ -1,0 +1,1 @@
+"""Natural-language workflows: storage, scope resolution, matching and plan merging."""
