@@ -30,7 +30,7 @@ def workflow_id_for(event_id: int, attempt: int) -> str:
 
 async def enqueue_ticket_run(event_id: int, *, attempt: int = 1, manual: bool = False) -> str:
     workflow_id = workflow_id_for(event_id, attempt)
-    queue = DBOS.retrieve_queue(TICKET_QUEUE)
+    queue = await DBOS.retrieve_queue_async(TICKET_QUEUE)
     if queue is None:
         raise RuntimeError("the ticket queue is not registered; DBOS has not been launched")
     with SetWorkflowID(workflow_id):

@@ -78,14 +78,15 @@ def import_litellm() -> ModuleType:
     return litellm
 
 
-@dataclass(init=False, eq=False)  # Model.__eq__ compares these fields; eq=False keeps instances hashable
+# A dataclass so repr shows the config; eq=False keeps identity equality and hashing, as Model.__eq__ expects.
+@dataclass(init=False, eq=False)
 class LiteLLMModel(Model):
     """A model addressed by a litellm model string, e.g. ``openai/gpt-4.1-mini`` or ``ollama/llama3.1``."""
 
     _unsupported_file_inputs: ClassVar[frozenset[Any]] = frozenset({"audio", "video", "document"})
     unsupported_settings: ClassVar[frozenset[ModelSettingName]] = _UNSUPPORTED_SETTINGS
 
-    _model: str
+    _model: str = field(repr=False)  # repr already shows it as model_name
     _api_base: str | None
     _api_key: SecretStr | None = field(repr=False)
     _timeout_seconds: float

@@ -12,6 +12,11 @@ import pytest
 
 # litellm must never reach the internet for its cost map, and its aiohttp transport would bypass respx.
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+# platformdirs (via pgserver) warns without a private runtime dir, and warnings are errors here.
+if not os.environ.get("XDG_RUNTIME_DIR"):
+    import tempfile
+
+    os.environ["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="deskhand-xdg-")
 
 from pydantic_ai import models  # noqa: E402
 
@@ -52,3 +57,32 @@ def _no_network() -> Iterator[None]:
     yield
     socket.socket.connect = _real_connect  # type: ignore[method-assign]
     socket.socket.connect_ex = _real_connect_ex  # type: ignore[method-assign]
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Any]:
+    import tempfile
+
+    import pgserver
+
+    server = pgserver.get_server(tempfile.mkdtemp(prefix="deskhand-pg-"), cleanup_mode="delete")
+    yield server
+    server.cleanup()
+
+
+_pg_counter = 0
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> str | None:
+    """None = the embedded SQLite default; otherwise a fresh Postgres database for this test."""
+    global _pg_counter
+    if request.param == "sqlite":
+        return None
+    server = request.getfixturevalue("pg_server")
+    _pg_counter += 1
+    name = f"deskhand_test_{os.getpid()}_{_pg_counter}"
+    server.psql(f"CREATE DATABASE {name};")
+    server.psql(f"\\c {name}\nCREATE EXTENSION IF NOT EXISTS vector;")
+    socket_dir = server.get_uri().split("host=")[-1].split("&")[0]
+    return f"postgresql+asyncpg://postgres@/{name}?host={socket_dir}"

@@ -1,4 +1,4 @@
-"""The litellm gateway against a faked OpenAI-compatible endpoint: litellm's real request building and parsing run."""
+"""The litellm gateway against a faked OpenAI-compatible endpoint, so litellm's real request code runs."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from pydantic_ai.exceptions import (
     ModelRateLimitError,
     ModelTimeoutError,
 )
+from pydantic_ai.messages import ModelResponse
 from pydantic_ai.models import override_allow_model_requests
 
 from core.llm import LiteLLMModel, build_model, import_litellm
@@ -177,6 +178,20 @@ async def test_invalid_structured_output_is_sent_back_against_its_call(llm_api: 
     assert "priority" in retry["content"]
 
 
+async def test_plain_request_omits_tools_and_forwards_settings(llm_api: respx.MockRouter) -> None:
+    route = llm_api.post(COMPLETIONS).mock(return_value=_completion(content="done"))
+    agent = Agent(_model(), model_settings={"temperature": 0.1, "max_tokens": 50})
+
+    await agent.run("hi")
+
+    body = _body(route.calls[0])
+    assert "tools" not in body
+    assert "tool_choice" not in body
+    assert body["temperature"] == 0.1
+    assert body["max_tokens"] == 50
+    assert body["messages"] == [{"role": "user", "content": "hi"}]
+
+
 async def test_usage_and_cost_are_recorded(llm_api: respx.MockRouter) -> None:
     llm_api.post(COMPLETIONS).mock(
         return_value=_completion(content="done", prompt_tokens=1000, completion_tokens=200)
@@ -188,6 +203,7 @@ async def test_usage_and_cost_are_recorded(llm_api: respx.MockRouter) -> None:
     assert result.usage.output_tokens == 200
     assert result.usage.requests == 1
     response = result.all_messages()[-1]
+    assert isinstance(response, ModelResponse)
     # litellm's bundled price map knows gpt-4o-mini: $0.15 / 1M input, $0.60 / 1M output.
     assert response.provider_details == {"cost_usd": pytest.approx(0.00027)}
     assert result.usage.cost is not None
@@ -201,7 +217,9 @@ async def test_cost_is_unknown_for_an_unpriced_model(llm_api: respx.MockRouter) 
 
     assert result.usage.input_tokens == 120
     assert result.usage.cost is None
-    assert result.all_messages()[-1].provider_details == {"cost_usd": None}
+    response = result.all_messages()[-1]
+    assert isinstance(response, ModelResponse)
+    assert response.provider_details == {"cost_usd": None}
 
 
 async def test_server_error_maps_to_http_error_without_retrying(llm_api: respx.MockRouter) -> None:
@@ -302,12 +320,12 @@ async def test_approval_gated_tool_defers_then_resumes(llm_api: respx.MockRouter
 
 def test_build_model_is_none_without_a_configured_model(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DESKHAND_LLM_MODEL", raising=False)
-    assert build_model(Settings(_env_file=None)) is None  # type: ignore[call-arg]
-    assert build_model(Settings(_env_file=None, llm_model="   ")) is None  # type: ignore[call-arg]
+    assert build_model(Settings(_env_file=None)) is None
+    assert build_model(Settings(_env_file=None, llm_model="   ")) is None
 
 
 def test_build_model_from_settings() -> None:
-    settings = Settings(  # type: ignore[call-arg]
+    settings = Settings(
         _env_file=None,
         llm_model="anthropic/claude-sonnet-4-5",
         llm_api_base="http://llm.test",

@@ -1,0 +1,71 @@
+"""A signed ConnectWise callback through the whole pipeline, on SQLite and on Postgres."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.fakes.connectwise import FakeConnectWise
+from tests.fakes.llm import ScriptedLLM, agent_sets_status, match_by_keyword
+from tests.harness import make_settings, running_stack
+
+
+async def test_signed_callback_runs_matcher_plan_agent_and_records_activity(
+    tmp_path: Path, database_url: str | None
+) -> None:
+    fake_cw = FakeConnectWise()
+    fake_cw.add_ticket(4711, summary="Printer on 2nd floor shows paper jam but there is no paper stuck")
+    llm = ScriptedLLM(matcher=match_by_keyword("print"), agent=agent_sets_status("Waiting on Client"))
+    settings = make_settings(tmp_path, database_url)
+    async with running_stack(settings, llm, fake_cw) as stack:
+        printer = await stack.create_workflow(
+            title="Printer problems",
+            trigger="The ticket reports a printer that will not print, jams or shows errors.",
+            instructions="1. Ask the user to power-cycle the printer.\n2. Set status to Waiting on Client.",
+        )
+        await stack.create_workflow(
+            title="Password reset", trigger="The user forgot their password.", instructions="Reset it."
+        )
+        await stack.set_policy("set_ticket_status", "auto")
+
+        response = await stack.deliver(stack.ticket_callback(4711, message_id="msg-1"))
+        assert response.status_code == 202, response.text
+        done = await stack.wait_for_event(response.json()["event_id"])
+        assert done["status"] == "succeeded", done
+
+        detail = (await stack.api.get(f"/api/v1/runs/{done['id']}", headers=stack.auth)).json()
+
+    decisions = {d["workflow_title"]: d for d in detail["decisions"]}
+    assert decisions["Printer problems"]["outcome"] == "matched"
+    assert "mentions print" in decisions["Printer problems"]["reason"]
+    assert decisions["Password reset"]["outcome"] == "not_matched"
+    assert [(s["position"], s["workflow_id"]) for s in detail["plan"]] == [(1, printer["id"]), (2, printer["id"])]
+    assert detail["plan"][1]["text"] == "Set status to Waiting on Client."
+
+    [call] = detail["tool_calls"]
+    assert call["tool_name"] == "set_ticket_status"
+    assert call["args"] == {"status": "Waiting on Client"}
+    assert call["status"] == "ok"
+    assert call["result"]["before"]["status"] == "New"
+    assert call["result"]["after"]["status"] == "Waiting on Client"
+
+    plan_note, outcome_note = detail["notes"]
+    assert plan_note["purpose"] == "plan"
+    assert "Printer problems" in plan_note["text"] and "power-cycle" in plan_note["text"]
+    assert outcome_note["purpose"] == "outcome"
+    assert detail["input_tokens"] > 0 and detail["requests"] >= 3
+    assert detail["ticket_number"] == "4711" and detail["client_id"] is not None
+
+    # What ConnectWise actually received: the plan note, the status patch, the outcome note.
+    writes = fake_cw.writes()
+    assert [(w.method, w.path.split("apis/3.0")[1]) for w in writes] == [
+        ("POST", "/service/tickets/4711/notes"),
+        ("PATCH", "/service/tickets/4711"),
+        ("POST", "/service/tickets/4711/notes"),
+    ]
+    assert writes[0].body["internalAnalysisFlag"] is True
+    assert writes[0].body["text"] == plan_note["text"]
+    assert writes[1].body == [{"op": "replace", "path": "status", "value": {"id": 18}}]
+    # The ticket text reached the model fenced as untrusted data.
+    agent_prompt = next(r for r in llm.requests if "set_ticket_status" in str(r.get("tools")))
+    user_text = " ".join(str(m["content"]) for m in agent_prompt["messages"] if m["role"] == "user")
+    assert '<untrusted_data source="ticket summary">' in user_text

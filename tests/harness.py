@@ -1,0 +1,152 @@
+"""A full Deskhand stack for API and end-to-end tests: real app, real DBOS, fakes only at HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import respx
+from pydantic import SecretStr
+from pydantic_ai import models
+
+from api.app import create_app
+from connectors.connectwise.webhook import sign_body
+from core.settings import Settings
+from tests.fakes.connectwise import FakeConnectWise
+from tests.fakes.llm import LLM_BASE, LLM_MODEL, ScriptedLLM
+from tests.fixtures import connectwise as cw
+
+FINAL = {"succeeded", "failed", "suppressed", "ignored", "waiting_approval", "waiting_llm"}
+
+
+def make_settings(data_dir: Path, database_url: str | None, *, llm: bool = True, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "data_dir": data_dir,
+        "database_url": database_url,
+        "llm_model": LLM_MODEL if llm else None,
+        "llm_api_base": LLM_BASE if llm else None,
+        "llm_api_key": SecretStr("sk-test-not-a-real-key") if llm else None,
+        "step_retry_interval_seconds": 0.01,
+        "queue_polling_interval_seconds": 0.05,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@dataclass
+class Stack:
+    api: httpx.AsyncClient
+    token: str
+    cw: FakeConnectWise
+    llm: ScriptedLLM
+    integration_id: int
+    settings: Settings
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    async def deliver(self, envelope: dict[str, Any], *, signature: str | None = None) -> httpx.Response:
+        body = json.dumps(envelope).encode()
+        headers = {"content-type": "application/json"}
+        headers["x-content-signature"] = signature or sign_body(self.cw.signing_key, body)
+        return await self.api.post(f"/webhooks/connectwise/{self.integration_id}", content=body, headers=headers)
+
+    def ticket_callback(self, ticket_id: int, *, message_id: str, updated_by: str = "jsmith") -> dict[str, Any]:
+        entity = dict(self.cw.tickets[ticket_id])
+        entity["_info"] = {**entity.get("_info", {}), "updatedBy": updated_by}
+        return cw.callback(
+            record_id=ticket_id, entity=entity, key_url_value=self.cw.key_url(), message_id=message_id,
+            member_id=updated_by,
+        )
+
+    async def wait_for_event(self, event_id: int, timeout: float = 30.0) -> dict[str, Any]:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            activity = (await self.api.get("/api/v1/activity", params={"limit": 500}, headers=self.auth)).json()
+            for run in activity["runs"]:
+                if run["event_id"] == event_id and run["status"] in FINAL:
+                    return {"kind": "run", **run}
+            for event in activity["suppressed"] + activity["waiting"]:
+                if event["id"] == event_id:
+                    return {"kind": "event", **event}
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"event {event_id} did not finish in {timeout}s: {activity}")
+            await asyncio.sleep(0.05)
+
+    async def create_workflow(self, **fields: Any) -> dict[str, Any]:
+        body = {"status": "active", **fields}
+        response = await self.api.post("/api/v1/workflows", json=body, headers=self.auth)
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    async def set_policy(self, tool: str, mode: str) -> None:
+        response = await self.api.put(f"/api/v1/policies/{tool}", json={"mode": mode}, headers=self.auth)
+        assert response.status_code == 200, response.text
+
+
+def mount_fakes(router: respx.MockRouter, fake_cw: FakeConnectWise, llm: ScriptedLLM) -> None:
+    def cw_side_effect(request: httpx.Request) -> httpx.Response:
+        status, payload = fake_cw.handle(
+            request.method, str(request.url), {k.lower(): v for k, v in request.headers.items()}, request.content
+        )
+        return httpx.Response(status, json=payload)
+
+    def llm_side_effect(request: httpx.Request) -> httpx.Response:
+        status, payload = llm.handle(request.content)
+        return httpx.Response(status, json=payload)
+
+    router.route(host=httpx.URL(fake_cw.origin).host).mock(side_effect=cw_side_effect)
+    router.post(f"{LLM_BASE}/chat/completions").mock(side_effect=llm_side_effect)
+
+
+@asynccontextmanager
+async def running_stack(settings: Settings, llm: ScriptedLLM, fake_cw: FakeConnectWise) -> AsyncIterator[Stack]:
+    from core.database import Database
+    from core.migrations.runner import upgrade
+    from core.tokens import create_token
+
+    settings.ensure_data_dir()
+    upgrade(settings.resolved_database_url)
+    db = Database(settings.resolved_database_url)
+    async with db.session() as session:
+        _, token = await create_token(session, name="tests")
+    await db.dispose()
+
+    app = create_app(settings)
+    with respx.mock(assert_all_called=False) as router, models.override_allow_model_requests(True):
+        mount_fakes(router, fake_cw, llm)
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://deskhand.test") as api:
+                response = await api.post(
+                    "/api/v1/integrations",
+                    json={
+                        "kind": "connectwise",
+                        "name": "Acme CW",
+                        "config": {
+                            "site": fake_cw.origin,
+                            "company_id": cw.COMPANY_ID,
+                            "public_key": cw.PUBLIC_KEY,
+                            "private_key": cw.PRIVATE_KEY,
+                            "client_id": cw.CLIENT_ID,
+                            "api_member_identifier": cw.API_MEMBER,
+                        },
+                    },
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+                assert response.status_code == 201, response.text
+                yield Stack(
+                    api=api,
+                    token=token,
+                    cw=fake_cw,
+                    llm=llm,
+                    integration_id=response.json()["id"],
+                    settings=settings,
+                )
