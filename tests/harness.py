@@ -18,9 +18,9 @@ from pydantic_ai import models
 from api.app import create_app
 from connectors.connectwise.webhook import sign_body
 from core.settings import Settings
-from tests.fakes.connectwise import FakeConnectWise
-from tests.fakes.llm import LLM_BASE, LLM_MODEL, ScriptedLLM
-from tests.fixtures import connectwise as cw
+from evals.fakes.connectwise import FakeConnectWise
+from evals.fakes.llm import LLM_BASE, LLM_MODEL, ScriptedLLM
+from evals.fakes import connectwise_payloads as cw
 
 FINAL = {"succeeded", "failed", "suppressed", "ignored", "waiting_approval", "waiting_llm"}
 

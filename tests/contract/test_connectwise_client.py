@@ -20,7 +20,7 @@ from connectors.connectwise.client import parse_retry_after
 from connectors.connectwise.mapping import map_ticket
 from core.domain import StatusOption
 from core.errors import IntegrationError, ValidationFailed
-from tests.fixtures import connectwise as cw
+from evals.fakes import connectwise_payloads as cw
 
 SAMPLES = Path(__file__).parents[2].parent / "shared" / "psa-samples"
 SPEC_PATH = SAMPLES / "connectwise" / "openapi-subset-2026.4-get-only.json"

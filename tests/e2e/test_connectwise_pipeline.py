@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.fakes.connectwise import FakeConnectWise
-from tests.fakes.llm import ScriptedLLM, agent_sets_status, match_by_keyword
+from evals.fakes.connectwise import FakeConnectWise
+from evals.fakes.llm import ScriptedLLM, agent_sets_status, match_by_keyword
 from tests.harness import make_settings, running_stack
 
 

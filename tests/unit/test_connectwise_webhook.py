@@ -15,7 +15,7 @@ from connectors.connectwise import ConnectWiseWebhookReceiver
 from connectors.connectwise.webhook import SigningKeyCache, sign_body
 from core.domain import EventAction, ParsedWebhook
 from core.errors import AuthenticationError, ValidationFailed
-from tests.fixtures import connectwise as cw
+from evals.fakes import connectwise_payloads as cw
 
 KEY_URL = cw.key_url()
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from tests.fixtures import connectwise as cw
+from evals.fakes import connectwise_payloads as cw
 
 
 @dataclass
