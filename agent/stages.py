@@ -15,7 +15,7 @@ from agent import activity_store as store
 from agent.deps import AgentDeps
 from agent.policy import PolicySet, load_policies
 from agent.runtime import get_runtime
-from agent.tables import MatchDecision, NotePosted, Run, TicketEvent
+from agent.tables import MatchDecision, NotePosted, Run, TicketEvent, ToolCall
 from connectors.base import PsaConnector
 from core.clients import resolve_client
 from core.clock import system_clock
@@ -59,7 +59,7 @@ async def admit(event_id: int, *, attempt: int, manual: bool) -> Admission:
         if event is None:
             raise NotFoundError(f"ticket event {event_id} does not exist")
         record = await load_integration(session, event.integration_id, box=runtime.box)
-        own = runtime.connectors.psa(record.kind, record.config).own_identity
+        own = runtime.connectors.own_identity(record.kind, record.config)
         if not manual and own and event.actor and event.actor.casefold() == own.casefold():
             await store.set_event_status(
                 session, event, "suppressed", f"caused by Deskhand's own PSA identity ({own})"
@@ -289,6 +289,7 @@ async def finish(run_id: int, ticket: Ticket, result: dict[str, Any]) -> None:
             output_tokens=result["output_tokens"],
             cost_usd=result["cost_usd"],
         )
+        run.ticket_fingerprint = await _fingerprint_after_our_writes(session, run_id, ticket)
         run.outcome = result["text"]
         run.pending_approvals = result["pending"] or None
         run.status = status
@@ -296,6 +297,23 @@ async def finish(run_id: int, ticket: Ticket, result: dict[str, Any]) -> None:
         event = await session.get(TicketEvent, run.event_id)
         assert event is not None
         await store.set_event_status(session, event, status, None)
+
+
+async def _fingerprint_after_our_writes(session: Any, run_id: int, ticket: Ticket) -> str:
+    """The ticket as our own successful writes left it, so their echo is not mistaken for a change."""
+    calls = await session.scalars(select(ToolCall).where(ToolCall.run_id == run_id, ToolCall.status == "ok"))
+    changes: dict[str, Any] = {}
+    for call in calls:
+        after = (call.result or {}).get("after") or {}
+        changes.update({k: v for k, v in after.items() if k in Ticket.model_fields})
+    runtime = get_runtime()
+    run = await _run(session, run_id)
+    mine = await store.our_note_ids(
+        session, integration_id=run.integration_id, ticket_external_id=run.ticket_external_id
+    )
+    record = await load_integration(session, run.integration_id, box=runtime.box)
+    identity = runtime.connectors.own_identity(record.kind, record.config)
+    return ticket.model_copy(update=changes).fingerprint(ignore_notes_by=identity, ignore_note_ids=mine)
 
 
 async def fail(run_id: int, reason: str) -> None:

@@ -65,6 +65,12 @@ class Registry:
             k: MASK if isinstance(v, SecretStr) else v for k, v in model.model_dump(mode="python").items()
         }
 
+    def own_identity(self, kind: str, config: dict[str, Any]) -> str | None:
+        model = self._model(kind, config)
+        if isinstance(model, ConnectWiseConfig):
+            return model.api_member_identifier
+        return None
+
     def psa(self, kind: str, config: dict[str, Any]) -> PsaConnector:
         model = self._model(kind, config)
         if isinstance(model, ConnectWiseConfig):

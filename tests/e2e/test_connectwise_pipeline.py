@@ -69,3 +69,24 @@ async def test_signed_callback_runs_matcher_plan_agent_and_records_activity(
     agent_prompt = next(r for r in llm.requests if "set_ticket_status" in str(r.get("tools")))
     user_text = " ".join(str(m["content"]) for m in agent_prompt["messages"] if m["role"] == "user")
     assert '<untrusted_data source="ticket summary">' in user_text
+
+
+async def test_writes_wait_for_approval_by_default_and_nothing_is_sent(tmp_path: Path) -> None:
+    fake_cw = FakeConnectWise()
+    fake_cw.add_ticket(4712, summary="Printer jammed")
+    llm = ScriptedLLM(matcher=match_by_keyword("print"), agent=agent_sets_status("Waiting on Client"))
+    async with running_stack(make_settings(tmp_path, None), llm, fake_cw) as stack:
+        await stack.create_workflow(title="Printer", trigger="printer problems", instructions="Set status.")
+        response = await stack.deliver(stack.ticket_callback(4712, message_id="approval-1"))
+        done = await stack.wait_for_event(response.json()["event_id"])
+        detail = (await stack.api.get(f"/api/v1/runs/{done['id']}", headers=stack.auth)).json()
+    assert done["status"] == "waiting_approval"
+    [call] = detail["tool_calls"]
+    assert (call["tool_name"], call["status"], call["args"]) == (
+        "set_ticket_status",
+        "awaiting_approval",
+        {"status": "Waiting on Client"},
+    )
+    assert detail["pending_approvals"][0]["tool_name"] == "set_ticket_status"
+    assert not fake_cw.writes("PATCH")
+    assert "Waiting for a technician to approve: set_ticket_status" in detail["notes"][-1]["text"]
