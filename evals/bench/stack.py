@@ -15,9 +15,10 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from contextlib import closing
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -47,6 +48,19 @@ def cpu_seconds(pid: int | None = None) -> float:
     text = Path(f"/proc/{pid if pid is not None else 'self'}/stat").read_text()
     fields = text[text.rindex(")") + 2 :].split()  # fields[0] is field 3 (state) of proc(5)
     return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+
+
+@contextmanager
+def scratch_dir(*, keep: bool) -> Iterator[Path]:
+    """A temporary directory for data dirs and server logs; ``keep`` leaves it behind and says where."""
+    path = Path(tempfile.mkdtemp(prefix="deskhand-bench-"))
+    try:
+        yield path
+    finally:
+        if keep:
+            progress(f"kept data dirs and server logs in {path}")
+        else:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def free_port() -> int:
@@ -134,6 +148,19 @@ class ServerProcess:
                     raise SystemExit(f"{self.name} not healthy after {timeout:.0f}s; see {self.log_path}")
                 await asyncio.sleep(0.1)
 
+    def log_problems(self, limit: int = 5) -> list[str]:
+        """The last line of each of the first ``limit`` tracebacks and ERROR lines in the server's log."""
+        problems: list[str] = []
+        lines = self.log_path.read_text(errors="replace").splitlines()
+        for index, line in enumerate(lines):
+            if line.startswith("Traceback"):
+                end = next((j for j in range(index + 1, len(lines)) if not lines[j].startswith((" ", "\t"))), None)
+                if end is not None:
+                    problems.append(lines[end])
+            elif " ERROR " in line or line.startswith("ERROR"):
+                problems.append(line)
+        return problems[:limit]
+
     def stop(self, timeout: float = 20.0) -> int:
         """Ctrl-C (uvicorn's graceful shutdown, DBOS destroyed), then kill if it hangs."""
         if self.process.poll() is None:
@@ -144,7 +171,8 @@ class ServerProcess:
                 progress(f"{self.name} did not stop in {timeout:.0f}s after SIGINT; killing pid {self.pid}")
                 self.process.kill()
                 self.process.wait(10)
-        self._log.close()
+        if not self._log.closed:
+            self._log.close()
         return self.process.returncode
 
 

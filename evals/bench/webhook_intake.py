@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-import tempfile
 import time
 import uuid
 from collections import Counter
@@ -45,6 +44,7 @@ from evals.bench.stack import (
     post_delivery,
     progress,
     query,
+    scratch_dir,
     signed_callback,
     start_deskhand,
     table,
@@ -57,6 +57,7 @@ from evals.fakes.server import FakeVendorServer, serving
 
 TARGET_THROUGHPUT_RATIO = 0.5
 TARGET_P99_SECONDS = 0.050
+IDLE_SECONDS = 3.0
 
 
 @dataclass
@@ -93,6 +94,7 @@ class ServerFigures:
     paced: Phase
     rate: float
     warmup_outcomes: list[Outcome] = field(default_factory=list)
+    idle_cpu_share: float = 0.0
     stored: dict[int, str] = field(default_factory=dict)  # event id -> status (Deskhand only)
     runs_finished: int = 0
 
@@ -138,6 +140,7 @@ async def run_phases(
         warm_rest, _ = await closed_loop(client, url, warm[1:], args.concurrency)
         warmup_outcomes = [first, *warm_rest]
         report_failures(f"{server.name} warm-up", warmup_outcomes)
+        _, idle_cpu, _, idle_wall = await measure_cpu(server.pid, lambda: asyncio.sleep(IDLE_SECONDS))
 
         progress(f"{server.name}: max throughput, {len(closed)} callbacks at concurrency {args.concurrency}")
         (outcomes, wall), server_cpu, client_cpu, _ = await measure_cpu(
@@ -156,7 +159,13 @@ async def run_phases(
         paced_phase = Phase(outcomes, wall, server_cpu, client_cpu)
         report_failures(f"{server.name} paced", outcomes)
         progress(f"{server.name}: p50 {ms(paced_phase.latency(50))}, p99 {ms(paced_phase.latency(99))}")
-    return ServerFigures(server.name, closed_phase, paced_phase, paced_rate, warmup_outcomes)
+    figures = ServerFigures(server.name, closed_phase, paced_phase, paced_rate, warmup_outcomes)
+    figures.idle_cpu_share = idle_cpu / idle_wall
+    failed = [o for o in figures.all_outcomes if not o.accepted]
+    if failed:
+        for problem, times in Counter(server.log_problems(limit=50)).most_common(5):
+            progress(f"{server.name} log ({times}x): {problem}")
+    return figures
 
 
 async def bench_deskhand(
@@ -273,10 +282,9 @@ async def run(args: argparse.Namespace) -> bool:
     fake_cw = FakeConnectWise()
     llm = ScriptedLLM(matcher=match_by_keyword("print"), agent=agent_sets_status("Waiting on Client"))
     with (
-        tempfile.TemporaryDirectory(prefix="deskhand-bench-") as tmp,
+        scratch_dir(keep=args.keep) as root,
         serving(FakeVendorServer(fake_cw, llm, llm_latency_seconds=args.llm_latency)) as server,
     ):
-        root = Path(tmp)
         progress(f"fake ConnectWise + LLM at {server.origin}; signing {total} callbacks per server")
         deliveries = build_deliveries(fake_cw, total, first_ticket=100_000, register=args.with_pipeline)
         desk = await bench_deskhand(root, server, deliveries, args)
@@ -295,6 +303,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=200, help="warm-up callbacks per server (at least 1)")
     parser.add_argument("--with-pipeline", action="store_true", help="configure the fake LLM: runs execute")
     parser.add_argument("--worker-concurrency", type=int, default=16, help="with --with-pipeline")
+    parser.add_argument("--keep", action="store_true", help="keep the data dirs and server logs")
     parser.add_argument("--llm-latency", type=float, default=0.5, help="fake LLM seconds per call")
     args = parser.parse_args(argv)
     if args.paced_count is None:
