@@ -38,7 +38,7 @@ async def list_activity(
     runs = [RunRead.model_validate(r) for r in (await session.scalars(runs_query)).all()]
 
     async def events(event_status: str) -> list[EventRead]:
-        if status is not None and status != event_status or client_id is not None:
+        if (status is not None and status != event_status) or client_id is not None:
             return []  # events carry no client until a run resolves it
         query = select(TicketEvent).where(TicketEvent.status == event_status)
         if ticket is not None:
@@ -58,7 +58,9 @@ async def get_run_detail(session: AsyncSession, run_id: int) -> RunDetail:
     plan = (
         await session.scalars(select(PlanStep).where(PlanStep.run_id == run_id).order_by(PlanStep.position))
     ).all()
-    calls = (await session.scalars(select(ToolCall).where(ToolCall.run_id == run_id).order_by(ToolCall.id))).all()
+    calls = (
+        await session.scalars(select(ToolCall).where(ToolCall.run_id == run_id).order_by(ToolCall.id))
+    ).all()
     notes = (
         await session.scalars(select(NotePosted).where(NotePosted.run_id == run_id).order_by(NotePosted.id))
     ).all()

@@ -92,7 +92,9 @@ async def last_fingerprint(
     )
 
 
-async def our_note_ids(session: AsyncSession, *, integration_id: int, ticket_external_id: str) -> frozenset[str]:
+async def our_note_ids(
+    session: AsyncSession, *, integration_id: int, ticket_external_id: str
+) -> frozenset[str]:
     rows = await session.scalars(
         select(NotePosted.note_external_id).where(
             NotePosted.integration_id == integration_id,
@@ -103,7 +105,9 @@ async def our_note_ids(session: AsyncSession, *, integration_id: int, ticket_ext
     return frozenset(r for r in rows if r)
 
 
-async def replace_decisions(session: AsyncSession, *, run_id: int, decisions: Sequence[MatchDecision]) -> None:
+async def replace_decisions(
+    session: AsyncSession, *, run_id: int, decisions: Sequence[MatchDecision]
+) -> None:
     await session.execute(delete(MatchDecision).where(MatchDecision.run_id == run_id))
     session.add_all(decisions)
     await session.flush()
@@ -125,14 +129,18 @@ async def replace_plan(session: AsyncSession, *, run_id: int, steps: Sequence[Pl
     await session.flush()
 
 
-async def set_event_status(session: AsyncSession, event: TicketEvent, status: str, reason: str | None) -> None:
+async def set_event_status(
+    session: AsyncSession, event: TicketEvent, status: str, reason: str | None
+) -> None:
     event.status = status
     event.status_reason = reason
     event.updated_at = system_clock()
     await session.flush()
 
 
-def add_usage(run: Run, *, requests: int, input_tokens: int, output_tokens: int, cost_usd: float | None) -> None:
+def add_usage(
+    run: Run, *, requests: int, input_tokens: int, output_tokens: int, cost_usd: float | None
+) -> None:
     run.requests += requests
     run.input_tokens += input_tokens
     run.output_tokens += output_tokens

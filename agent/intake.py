@@ -79,7 +79,9 @@ async def record_delivery(
     return Intake(event_id=event.id, status=status, duplicate=False)
 
 
-async def events_to_resume(session: AsyncSession, *, llm_configured: bool, older_than_seconds: int = 30) -> list[int]:
+async def events_to_resume(
+    session: AsyncSession, *, llm_configured: bool, older_than_seconds: int = 30
+) -> list[int]:
     """Events persisted but never handed to a workflow (a crash between commit and enqueue)."""
     statuses = ["queued", "waiting_llm"] if llm_configured else ["queued"]
     cutoff = system_clock() - timedelta(seconds=older_than_seconds)

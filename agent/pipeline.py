@@ -79,7 +79,11 @@ async def ticket_run_workflow(event_id: int, attempt: int, manual: bool) -> str:
             return "suppressed"
         ticket, client = loaded.ticket, loaded.client
         matched = await DBOS.run_step_async(
-            _retrying("deskhand.match", transient=is_transient_model_error), stages.match, run_id, ticket, client
+            _retrying("deskhand.match", transient=is_transient_model_error),
+            stages.match,
+            run_id,
+            ticket,
+            client,
         )
         plan = await DBOS.run_step_async({"name": "deskhand.plan"}, stages.plan, run_id, matched)
         await DBOS.run_step_async(

@@ -40,5 +40,7 @@ def set_runtime(runtime: Runtime | None) -> None:
 
 def get_runtime() -> Runtime:
     if _runtime is None:
-        raise RuntimeError("Deskhand runtime is not initialised; start it through `deskhand serve` or `worker`")
+        raise RuntimeError(
+            "Deskhand runtime is not initialised; start it through `deskhand serve` or `worker`"
+        )
     return _runtime

@@ -80,7 +80,8 @@ async def admit(event_id: int, *, attempt: int, manual: bool) -> Admission:
                     event,
                     "suppressed",
                     f"run budget reached: {used} runs on this ticket in the last "
-                    f"{runtime.settings.run_budget_window_hours} h (limit {runtime.settings.run_budget_per_ticket})",
+                    f"{runtime.settings.run_budget_window_hours} h "
+                    f"(limit {runtime.settings.run_budget_per_ticket})",
                 )
                 return Admission(run_id=None, outcome="suppressed")
         run = await store.get_or_create_run(
@@ -135,7 +136,9 @@ async def match(run_id: int, ticket: Ticket, client: ClientInfo) -> list[Matched
     runtime = get_runtime()
     assert runtime.model is not None
     async with runtime.db.session() as session:
-        scope = resolve_scope(list(await candidate_workflows(session, client_id=client.id)), client_id=client.id)
+        scope = resolve_scope(
+            list(await candidate_workflows(session, client_id=client.id)), client_id=client.id
+        )
     candidates = [Candidate(id=w.id, title=w.title, trigger=w.trigger) for w in scope.effective]
     result = await match_workflows(runtime.model, ticket, candidates)
     by_id = {w.id: w for w in scope.effective}
@@ -171,7 +174,9 @@ async def match(run_id: int, ticket: Ticket, client: ClientInfo) -> list[Matched
                 cost_usd=result.cost_usd,
             )
     return [
-        MatchedWorkflow(id=v.workflow_id, title=by_id[v.workflow_id].title, instructions=by_id[v.workflow_id].instructions)
+        MatchedWorkflow(
+            id=v.workflow_id, title=by_id[v.workflow_id].title, instructions=by_id[v.workflow_id].instructions
+        )
         for v in result.verdicts
         if v.matched
     ]

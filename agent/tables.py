@@ -127,9 +127,7 @@ class ToolPolicy(Base):
     __table_args__ = (UniqueConstraint("client_id", "tool_name"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    client_id: Mapped[int | None] = mapped_column(
-        ForeignKey("clients.id", ondelete="CASCADE"), nullable=True
-    )
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), nullable=True)
     tool_name: Mapped[str] = mapped_column(String(100))
     mode: Mapped[str] = mapped_column(String(16))  # auto | approval | disabled
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=system_clock)

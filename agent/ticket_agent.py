@@ -26,9 +26,7 @@ def is_transient_model_error(exc: BaseException) -> bool:
     return isinstance(exc, ModelAPIError)
 
 
-def build_ticket_agent(
-    model: Model, actions: Sequence[Action], settings: Settings
-) -> Agent[AgentDeps, Any]:
+def build_ticket_agent(model: Model, actions: Sequence[Action], settings: Settings) -> Agent[AgentDeps, Any]:
     durability: DBOSDurability[AgentDeps] = DBOSDurability(
         model_step_config={
             "retries_allowed": True,

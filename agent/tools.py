@@ -32,7 +32,9 @@ def masked_args(model: type[BaseModel], args: dict[str, Any]) -> dict[str, Any]:
     return shown
 
 
-async def execute_action(deps: AgentDeps, action: Action, tool_call_id: str, args: BaseModel) -> dict[str, Any]:
+async def execute_action(
+    deps: AgentDeps, action: Action, tool_call_id: str, args: BaseModel
+) -> dict[str, Any]:
     """Run one action and record it. Called inside a DBOS step, so a finished call is never repeated."""
     started = time.perf_counter()
     try:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from core.settings import Settings
 
 app = typer.Typer(help="Deskhand: an AI agent for MSP helpdesk tickets.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -16,7 +19,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(tokens_app, name="tokens")
 
 
-def _settings():  # type: ignore[no-untyped-def]
+def _settings() -> Settings:
     from core.settings import get_settings
 
     return get_settings()
@@ -34,7 +37,9 @@ def serve(
 
     settings = _settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    typer.echo(f"Deskhand data in {settings.data_dir.resolve()} ({'Postgres' if settings.is_postgres else 'SQLite'})")
+    typer.echo(
+        f"Deskhand data in {settings.data_dir.resolve()} ({'Postgres' if settings.is_postgres else 'SQLite'})"
+    )
     if not settings.llm_configured:
         typer.echo("No LLM configured (DESKHAND_LLM_MODEL): tickets will be recorded and wait.")
     typer.echo(f"Webhook URLs: {settings.public_url.rstrip('/')}/webhooks/<kind>/<integration id>")

@@ -33,9 +33,13 @@ def install_error_handlers(app: FastAPI) -> None:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc'][1:]) or 'body'}: {err['msg']}" for err in exc.errors()
         )
-        return JSONResponse({"detail": problems or "invalid request", "code": "validation_error"}, status_code=422)
+        return JSONResponse(
+            {"detail": problems or "invalid request", "code": "validation_error"}, status_code=422
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
         logger.exception("unhandled error")
-        return JSONResponse({"detail": "internal error; see the server log", "code": "internal"}, status_code=500)
+        return JSONResponse(
+            {"detail": "internal error; see the server log", "code": "internal"}, status_code=500
+        )

@@ -37,7 +37,9 @@ def ticket_view(ticket: Ticket) -> dict[str, object]:
         "priority": ticket.priority,
         "type": ticket.type,
         "company": ticket.company.name,
-        "contact": fence("contact name", ticket.contact.name) if ticket.contact and ticket.contact.name else None,
+        "contact": fence("contact name", ticket.contact.name)
+        if ticket.contact and ticket.contact.name
+        else None,
         "summary": fence("ticket summary", ticket.summary),
         "description": fence("ticket description", ticket.description[:6000]),
         "notes": [
@@ -117,7 +119,8 @@ TICKET_ACTIONS: tuple[Action, ...] = (
     Action(
         name="set_ticket_status",
         description="Change the current ticket's status. Give the status name exactly as the PSA shows it "
-        "(for example 'Waiting on Client' or 'In Progress'); the valid names are listed if it does not exist.",
+        "(for example 'Waiting on Client' or 'In Progress'); the valid names are listed if it does not "
+        "exist.",
         input_model=StatusInput,
         risk=Risk.WRITE,
         reversible=True,

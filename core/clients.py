@@ -12,7 +12,9 @@ from core.tables import Client, ClientPsaCompany
 
 async def resolve_client(session: AsyncSession, *, integration_id: int, company: CompanyRef) -> ClientInfo:
     """The client mapped to this PSA company, created on first sight of the company."""
-    found = await _mapped_client(session, integration_id=integration_id, company_external_id=company.external_id)
+    found = await _mapped_client(
+        session, integration_id=integration_id, company_external_id=company.external_id
+    )
     if found is not None:
         return found
     try:

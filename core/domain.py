@@ -56,7 +56,9 @@ class Ticket(Frozen):
     updated_at: datetime | None = None
     updated_by: str | None = None
 
-    def fingerprint(self, *, ignore_notes_by: str | None, ignore_note_ids: frozenset[str] = frozenset()) -> str:
+    def fingerprint(
+        self, *, ignore_notes_by: str | None, ignore_note_ids: frozenset[str] = frozenset()
+    ) -> str:
         """A hash of what a technician or requester can change, leaving out notes we wrote ourselves.
 
         Two loads with the same fingerprint mean nothing happened on the ticket except our own notes,

@@ -47,10 +47,16 @@ async def get_integration_row(session: AsyncSession, integration_id: int) -> Int
     return row
 
 
-async def load_integration(session: AsyncSession, integration_id: int, *, box: SecretBox) -> IntegrationRecord:
+async def load_integration(
+    session: AsyncSession, integration_id: int, *, box: SecretBox
+) -> IntegrationRecord:
     row = await get_integration_row(session, integration_id)
     return IntegrationRecord(
-        id=row.id, kind=row.kind, name=row.name, status=row.status, config=box.decrypt_json(row.config_encrypted)
+        id=row.id,
+        kind=row.kind,
+        name=row.name,
+        status=row.status,
+        config=box.decrypt_json(row.config_encrypted),
     )
 
 

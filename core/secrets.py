@@ -23,7 +23,8 @@ class SecretBox:
             self._fernet = Fernet(key.get_secret_value().encode())
         except (ValueError, TypeError) as exc:
             raise DeskhandError(
-                "DESKHAND_SECRET_KEY is not a valid Fernet key (32 url-safe base64 bytes)", code="bad_secret_key"
+                "DESKHAND_SECRET_KEY is not a valid Fernet key (32 url-safe base64 bytes)",
+                code="bad_secret_key",
             ) from exc
 
     def encrypt_json(self, value: dict[str, Any]) -> str:

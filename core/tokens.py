@@ -12,7 +12,7 @@ from core.errors import AuthenticationError
 from core.secrets import hash_token
 from core.tables import ApiToken
 
-TOKEN_PREFIX = "dh_"
+TOKEN_PREFIX = "dh_"  # noqa: S105 - a visible prefix, not a secret
 
 
 async def create_token(session: AsyncSession, *, name: str) -> tuple[ApiToken, str]:

@@ -18,7 +18,7 @@ if not os.environ.get("XDG_RUNTIME_DIR"):
 
     os.environ["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="deskhand-xdg-")
 
-from pydantic_ai import models  # noqa: E402
+from pydantic_ai import models
 
 models.ALLOW_MODEL_REQUESTS = False
 

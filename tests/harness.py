@@ -18,14 +18,16 @@ from pydantic_ai import models
 from api.app import create_app
 from connectors.connectwise.webhook import sign_body
 from core.settings import Settings
+from evals.fakes import connectwise_payloads as cw
 from evals.fakes.connectwise import FakeConnectWise
 from evals.fakes.llm import LLM_BASE, LLM_MODEL, ScriptedLLM
-from evals.fakes import connectwise_payloads as cw
 
 FINAL = {"succeeded", "failed", "suppressed", "ignored", "waiting_approval", "waiting_llm"}
 
 
-def make_settings(data_dir: Path, database_url: str | None, *, llm: bool = True, **overrides: Any) -> Settings:
+def make_settings(
+    data_dir: Path, database_url: str | None, *, llm: bool = True, **overrides: Any
+) -> Settings:
     values: dict[str, Any] = {
         "data_dir": data_dir,
         "database_url": database_url,
@@ -56,20 +58,29 @@ class Stack:
         body = json.dumps(envelope).encode()
         headers = {"content-type": "application/json"}
         headers["x-content-signature"] = signature or sign_body(self.cw.signing_key, body)
-        return await self.api.post(f"/webhooks/connectwise/{self.integration_id}", content=body, headers=headers)
+        return await self.api.post(
+            f"/webhooks/connectwise/{self.integration_id}", content=body, headers=headers
+        )
 
-    def ticket_callback(self, ticket_id: int, *, message_id: str, updated_by: str = "jsmith") -> dict[str, Any]:
+    def ticket_callback(
+        self, ticket_id: int, *, message_id: str, updated_by: str = "jsmith"
+    ) -> dict[str, Any]:
         entity = dict(self.cw.tickets[ticket_id])
         entity["_info"] = {**entity.get("_info", {}), "updatedBy": updated_by}
         return cw.callback(
-            record_id=ticket_id, entity=entity, key_url_value=self.cw.key_url(), message_id=message_id,
+            record_id=ticket_id,
+            entity=entity,
+            key_url_value=self.cw.key_url(),
+            message_id=message_id,
             member_id=updated_by,
         )
 
     async def wait_for_event(self, event_id: int, timeout: float = 30.0) -> dict[str, Any]:
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
-            activity = (await self.api.get("/api/v1/activity", params={"limit": 500}, headers=self.auth)).json()
+            activity = (
+                await self.api.get("/api/v1/activity", params={"limit": 500}, headers=self.auth)
+            ).json()
             for run in activity["runs"]:
                 if run["event_id"] == event_id and run["status"] in FINAL:
                     return {"kind": "run", **run}
@@ -94,7 +105,10 @@ class Stack:
 def mount_fakes(router: respx.MockRouter, fake_cw: FakeConnectWise, llm: ScriptedLLM) -> None:
     def cw_side_effect(request: httpx.Request) -> httpx.Response:
         status, payload = fake_cw.handle(
-            request.method, str(request.url), {k.lower(): v for k, v in request.headers.items()}, request.content
+            request.method,
+            str(request.url),
+            {k.lower(): v for k, v in request.headers.items()},
+            request.content,
         )
         return httpx.Response(status, json=payload)
 
@@ -107,7 +121,9 @@ def mount_fakes(router: respx.MockRouter, fake_cw: FakeConnectWise, llm: Scripte
 
 
 @asynccontextmanager
-async def running_stack(settings: Settings, llm: ScriptedLLM, fake_cw: FakeConnectWise) -> AsyncIterator[Stack]:
+async def running_stack(
+    settings: Settings, llm: ScriptedLLM, fake_cw: FakeConnectWise
+) -> AsyncIterator[Stack]:
     from core.database import Database
     from core.migrations.runner import upgrade
     from core.tokens import create_token

@@ -78,16 +78,16 @@ async def match_workflows(model: Model, ticket: Ticket, candidates: Sequence[Can
 def reconcile(output: MatcherOutput, candidates: Sequence[Candidate]) -> list[WorkflowVerdict]:
     """One verdict per candidate, in candidate order; ids the model invented are dropped."""
     by_id: dict[int, WorkflowVerdict] = {}
-    for verdict in output.decisions:
-        by_id.setdefault(verdict.workflow_id, verdict)
+    for given in output.decisions:
+        by_id.setdefault(given.workflow_id, given)
     verdicts = []
     for candidate in candidates:
-        verdict = by_id.get(candidate.id)
-        if verdict is None:
-            verdict = WorkflowVerdict(
+        verdicts.append(
+            by_id.get(candidate.id)
+            or WorkflowVerdict(
                 workflow_id=candidate.id,
                 matched=False,
                 reason="The model returned no decision for this workflow, so it was treated as not matching.",
             )
-        verdicts.append(verdict)
+        )
     return verdicts

@@ -25,7 +25,8 @@ class PlannedStep:
 
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)]|step\s+\d+[:.)])\s*", re.IGNORECASE)
 _STATUS_TARGET = re.compile(
-    r"\b(?:set|change|move|update)\s+(?:the\s+)?(?:ticket\s+)?status\s+to\s+[\"'“]?([A-Za-z][\w \-/]{0,40}?)[\"'”]?"
+    r"\b(?:set|change|move|update)\s+(?:the\s+)?(?:ticket\s+)?status\s+to\s+"
+    r"[\"'“]?([A-Za-z][\w \-/]{0,40}?)[\"'”]?"
     r"(?:\s+(?:and|then|if|when|once|so)\b|[.,;:]|$)",
     re.IGNORECASE,
 )

@@ -6,9 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter, status
 
+from agent.runtime import Runtime
 from api.deps import RuntimeDep, SessionDep
 from api.schemas import IntegrationCreate, IntegrationList, IntegrationRead, IntegrationTestRead
-from agent.runtime import Runtime
 from core.errors import IntegrationError
 from core.integration_store import (
     create_integration,
@@ -61,7 +61,9 @@ async def get_one(integration_id: int, session: SessionDep, runtime: RuntimeDep)
 
 
 @router.post("/{integration_id}/test")
-async def test_connection(integration_id: int, session: SessionDep, runtime: RuntimeDep) -> IntegrationTestRead:
+async def test_connection(
+    integration_id: int, session: SessionDep, runtime: RuntimeDep
+) -> IntegrationTestRead:
     """Reach the PSA with the stored credentials; ConnectWise's codebase is discovered and saved."""
     record = await load_integration(session, integration_id, box=runtime.box)
     psa = runtime.connectors.psa(record.kind, record.config)

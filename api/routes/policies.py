@@ -24,11 +24,15 @@ async def get_policies(session: SessionDep, runtime: RuntimeDep) -> PolicyList:
         )
         for a in runtime.actions
     ]
-    return PolicyList(tools=tools, overrides=[PolicyRead.model_validate(p) for p in await list_policies(session)])
+    return PolicyList(
+        tools=tools, overrides=[PolicyRead.model_validate(p) for p in await list_policies(session)]
+    )
 
 
 @router.put("/{tool_name}")
-async def put_policy(tool_name: str, data: PolicyUpdate, session: SessionDep, runtime: RuntimeDep) -> PolicyRead:
+async def put_policy(
+    tool_name: str, data: PolicyUpdate, session: SessionDep, runtime: RuntimeDep
+) -> PolicyRead:
     if tool_name not in {a.name for a in runtime.actions}:
         raise NotFoundError(f"no tool named '{tool_name}'")
     row = await set_policy(session, tool_name=tool_name, mode=data.mode, client_id=data.client_id)

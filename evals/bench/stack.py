@@ -132,12 +132,14 @@ class ServerProcess:
     def cpu_seconds(self) -> float:
         return cpu_seconds(self.pid)
 
-    async def wait_healthy(self, timeout: float = 90.0) -> None:
-        deadline = time.monotonic() + timeout
+    async def wait_healthy(self, within: float = 90.0) -> None:
+        deadline = time.monotonic() + within
         async with httpx.AsyncClient(base_url=self.base_url, timeout=2.0) as client:
             while True:
                 if self.process.poll() is not None:
-                    raise SystemExit(f"{self.name} exited with {self.process.returncode}; see {self.log_path}")
+                    raise SystemExit(
+                        f"{self.name} exited with {self.process.returncode}; see {self.log_path}"
+                    )
                 try:
                     if (await client.get("/healthz")).status_code == 200:
                         return
@@ -145,7 +147,7 @@ class ServerProcess:
                     pass
                 if time.monotonic() > deadline:
                     self.stop()
-                    raise SystemExit(f"{self.name} not healthy after {timeout:.0f}s; see {self.log_path}")
+                    raise SystemExit(f"{self.name} not healthy after {within:.0f}s; see {self.log_path}")
                 await asyncio.sleep(0.1)
 
     def log_problems(self, limit: int = 5) -> list[str]:
@@ -154,7 +156,9 @@ class ServerProcess:
         lines = self.log_path.read_text(errors="replace").splitlines()
         for index, line in enumerate(lines):
             if line.startswith("Traceback"):
-                end = next((j for j in range(index + 1, len(lines)) if not lines[j].startswith((" ", "\t"))), None)
+                end = next(
+                    (j for j in range(index + 1, len(lines)) if not lines[j].startswith((" ", "\t"))), None
+                )
                 if end is not None:
                     problems.append(lines[end])
             elif " ERROR " in line or line.startswith("ERROR"):
@@ -253,7 +257,10 @@ def signed_callback(fake_cw: FakeConnectWise, ticket_id: int, *, message_id: str
         record_id=ticket_id, entity=entity, key_url_value=fake_cw.key_url(), message_id=message_id
     )
     body = json.dumps(envelope).encode()
-    headers = {"content-type": "application/json", "x-content-signature": sign_body(fake_cw.signing_key, body)}
+    headers = {
+        "content-type": "application/json",
+        "x-content-signature": sign_body(fake_cw.signing_key, body),
+    }
     return Delivery(body=body, headers=headers)
 
 
@@ -330,9 +337,7 @@ async def open_loop(
     return outcomes, time.monotonic() - began
 
 
-async def measure_cpu(
-    pid: int, work: Callable[[], Awaitable[Any]]
-) -> tuple[Any, float, float, float]:
+async def measure_cpu(pid: int, work: Callable[[], Awaitable[Any]]) -> tuple[Any, float, float, float]:
     """Run ``work``; return its result, the server's and this process's CPU seconds, and wall seconds."""
     server_before, own_before, began = cpu_seconds(pid), cpu_seconds(), time.monotonic()
     result = await work()

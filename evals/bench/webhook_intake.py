@@ -28,8 +28,8 @@ from pathlib import Path
 
 from evals.bench.stack import (
     LOOPBACK,
-    DeskhandApi,
     Delivery,
+    DeskhandApi,
     Outcome,
     ServerProcess,
     closed_loop,
@@ -103,7 +103,9 @@ class ServerFigures:
         return [*self.warmup_outcomes, *self.closed.outcomes, *self.paced.outcomes]
 
 
-def build_deliveries(fake_cw: FakeConnectWise, count: int, *, first_ticket: int, register: bool) -> list[Delivery]:
+def build_deliveries(
+    fake_cw: FakeConnectWise, count: int, *, first_ticket: int, register: bool
+) -> list[Delivery]:
     deliveries = []
     for index in range(count):
         ticket_id = first_ticket + index
@@ -207,7 +209,9 @@ async def bench_deskhand(
     return figures
 
 
-async def bench_bare(root: Path, deliveries: list[Delivery], args: argparse.Namespace, rate: float) -> ServerFigures:
+async def bench_bare(
+    root: Path, deliveries: list[Delivery], args: argparse.Namespace, rate: float
+) -> ServerFigures:
     cwd = root / "bare"
     cwd.mkdir()
     port = free_port()
@@ -245,7 +249,8 @@ def print_figures(desk: ServerFigures, bare: ServerFigures, args: argparse.Names
         ["  p50 / p99 to 202 at saturation", f"{ms(dc.latency(50))} / {ms(dc.latency(99))}",
          f"{ms(bc.latency(50))} / {ms(bc.latency(99))}", "", ""],
         ["  server CPU per callback", ms(dc.server_cpu_per_request), ms(bc.server_cpu_per_request), "", ""],
-        ["  server CPU busy (1 core = 100%)", pct(dc.server_cpu / dc.wall), pct(bc.server_cpu / bc.wall), "", ""],
+        ["  server CPU busy (1 core = 100%)", pct(dc.server_cpu / dc.wall), pct(bc.server_cpu / bc.wall),
+         "", ""],
         ["  load generator CPU busy", pct(dc.client_cpu / dc.wall), pct(bc.client_cpu / bc.wall), "", ""],
         [f"paced at {desk.rate:.0f}/s (half of Deskhand max)", f"{len(dp.accepted)}/{len(dp.outcomes)} 202",
          f"{len(bp.accepted)}/{len(bp.outcomes)} 202", "", ""],
@@ -259,11 +264,12 @@ def print_figures(desk: ServerFigures, bare: ServerFigures, args: argparse.Names
     statuses = Counter(desk.stored.values())
     mode = (
         f"WITH the pipeline: fake LLM at {args.llm_latency:.1f}s/call, worker concurrency "
-        f"{args.worker_concurrency}; every callback enqueues a ticket run that executes during the measurement "
+        f"{args.worker_concurrency}; every callback enqueues a ticket run that executes during the "
+        "measurement "
         f"({desk.runs_finished} runs finished before Deskhand was stopped)"
         if args.with_pipeline
-        else "WITHOUT an LLM model (DESKHAND_LLM_MODEL unset): each callback is verified (HMAC with the cached "
-        "signing key), parsed, persisted and recorded as waiting; no pipeline run competes for the CPU"
+        else "WITHOUT an LLM model (DESKHAND_LLM_MODEL unset): each callback is verified (HMAC with the "
+        "cached signing key), parsed, persisted and recorded as waiting; no pipeline run competes for the CPU"
     )
     print(f"Webhook intake: {args.count} callbacks at concurrency {args.concurrency}, "
           f"then {args.paced_count} paced; {args.warmup} warm-up callbacks per server")  # fmt: skip
@@ -295,10 +301,14 @@ async def run(args: argparse.Namespace) -> bool:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--count", type=int, default=2000, help="callbacks in the max-throughput phase")
     parser.add_argument("--concurrency", type=int, default=32, help="concurrent senders (closed loop)")
-    parser.add_argument("--paced-count", type=int, default=None, help="callbacks in the paced phase (--count)")
+    parser.add_argument(
+        "--paced-count", type=int, default=None, help="callbacks in the paced phase (--count)"
+    )
     parser.add_argument("--paced-rate", type=float, default=None, help="per second (half Deskhand's max)")
     parser.add_argument("--warmup", type=int, default=200, help="warm-up callbacks per server (at least 1)")
     parser.add_argument("--with-pipeline", action="store_true", help="configure the fake LLM: runs execute")

@@ -1,1 +1,4 @@
-"""Faithful fakes at the HTTP boundary (ConnectWise, an OpenAI-compatible LLM), for tests, evals and benchmarks."""
+"""Faithful fakes at the HTTP boundary (ConnectWise, an OpenAI-compatible LLM).
+
+Used by tests, evals and benchmarks.
+"""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,11 +16,15 @@ Reply = dict[str, Any]
 Script = Callable[[dict[str, Any]], Reply]
 
 
-def completion(*, content: str | None = None, tool_calls: list[tuple[str, dict[str, Any]]] = ()) -> Reply:
+def completion(*, content: str | None = None, tool_calls: Sequence[tuple[str, dict[str, Any]]] = ()) -> Reply:
     message: dict[str, Any] = {"role": "assistant", "content": content}
     if tool_calls:
         message["tool_calls"] = [
-            {"id": f"call_{name}_{i}", "type": "function", "function": {"name": name, "arguments": json.dumps(args)}}
+            {
+                "id": f"call_{name}_{i}",
+                "type": "function",
+                "function": {"name": name, "arguments": json.dumps(args)},
+            }
             for i, (name, args) in enumerate(tool_calls)
         ]
     return {
@@ -28,7 +32,9 @@ def completion(*, content: str | None = None, tool_calls: list[tuple[str, dict[s
         "object": "chat.completion",
         "created": 1_763_700_000,
         "model": "gpt-4o-mini",
-        "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if tool_calls else "stop"}],
+        "choices": [
+            {"index": 0, "message": message, "finish_reason": "tool_calls" if tool_calls else "stop"}
+        ],
         "usage": {"prompt_tokens": 120, "completion_tokens": 30, "total_tokens": 150},
     }
 
@@ -49,7 +55,11 @@ def tool_results(request: dict[str, Any]) -> list[dict[str, Any]]:
 
 def output_tool_name(request: dict[str, Any]) -> str:
     names = [t["function"]["name"] for t in request.get("tools", [])]
-    return next(n for n in names if n.startswith("final_result"))
+    return str(next(n for n in names if n.startswith("final_result")))
+
+
+def verb(found: bool) -> str:
+    return "mentions" if found else "does not mention"
 
 
 def match_by_keyword(keyword: str) -> Script:
@@ -60,7 +70,7 @@ def match_by_keyword(keyword: str) -> Script:
             {
                 "workflow_id": wid,
                 "matched": keyword in trigger.lower(),
-                "reason": f"trigger {'mentions' if keyword in trigger.lower() else 'does not mention'} {keyword}",
+                "reason": f"trigger {verb(keyword in trigger.lower())} {keyword}",
             }
             for wid, trigger in listed_workflows(request)
         ]

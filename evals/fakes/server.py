@@ -52,7 +52,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: FakeVendorServer
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
     def _serve(self) -> None:
@@ -66,7 +66,9 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             time.sleep(self.server.cw.latency_seconds)
             headers = {k.lower(): v for k, v in self.headers.items()}
-            status, payload = self.server.cw.handle(self.command, self.server.origin + self.path, headers, body)
+            status, payload = self.server.cw.handle(
+                self.command, self.server.origin + self.path, headers, body
+            )
         encoded = json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("content-type", "application/json")
@@ -74,7 +76,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(encoded)
 
-    do_GET = do_POST = do_PATCH = _serve  # noqa: N815 - http.server naming
+    do_GET = do_POST = do_PATCH = _serve
 
 
 @contextmanager

@@ -29,7 +29,9 @@ async def _count(database_url: str, table: type) -> int:
         await db.dispose()
 
 
-async def test_same_callback_delivered_ten_times_starts_one_run(tmp_path: Path, database_url: str | None) -> None:
+async def test_same_callback_delivered_ten_times_starts_one_run(
+    tmp_path: Path, database_url: str | None
+) -> None:
     fake_cw = FakeConnectWise()
     fake_cw.add_ticket(501, summary="Printer offline")
     settings = make_settings(tmp_path, database_url)
@@ -59,7 +61,9 @@ async def test_forged_or_missing_signature_is_401_and_nothing_is_stored(tmp_path
         forged = await stack.deliver(envelope, signature="AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
         body = json.dumps(envelope).encode()
         missing = await stack.api.post(
-            f"/webhooks/connectwise/{stack.integration_id}", content=body, headers={"content-type": "application/json"}
+            f"/webhooks/connectwise/{stack.integration_id}",
+            content=body,
+            headers={"content-type": "application/json"},
         )
         evil = cw.callback(record_id=502, message_id="evil", key_url_value="https://evil.example.com/key")
         off_list = await stack.deliver(evil)
@@ -75,7 +79,9 @@ async def test_bad_bodies_get_clear_4xx(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, None, webhook_max_body_bytes=4096)
     async with running_stack(settings, _llm(), fake_cw) as stack:
         url = f"/webhooks/connectwise/{stack.integration_id}"
-        too_big = await stack.api.post(url, content=b"{" + b" " * 5000 + b"}", headers={"x-content-signature": "x"})
+        too_big = await stack.api.post(
+            url, content=b"{" + b" " * 5000 + b"}", headers={"x-content-signature": "x"}
+        )
         malformed = await stack.api.post(url, content=b"{not json", headers={"x-content-signature": "x"})
         unknown = await stack.api.post("/webhooks/connectwise/999", content=b"{}")
         wrong_kind = await stack.api.post(f"/webhooks/autotask/{stack.integration_id}", content=b"{}")
@@ -128,7 +134,10 @@ async def test_non_ticket_and_delete_events_are_acknowledged_and_ignored(tmp_pat
     settings = make_settings(tmp_path, None)
     async with running_stack(settings, _llm(), fake_cw) as stack:
         contact = cw.callback(
-            record_type="contact", record_id=57961, entity=cw.contact_entity(), key_url_value=fake_cw.key_url(),
+            record_type="contact",
+            record_id=57961,
+            entity=cw.contact_entity(),
+            key_url_value=fake_cw.key_url(),
             message_id="contact-1",
         )
         deleted = cw.callback(
@@ -144,7 +153,9 @@ async def test_without_a_model_tickets_wait_and_the_api_says_why(tmp_path: Path)
     fake_cw = FakeConnectWise()
     fake_cw.add_ticket(504)
     settings = make_settings(tmp_path, None, llm=False)
-    llm = ScriptedLLM(matcher=lambda r: completion(content="unused"), agent=lambda r: completion(content="unused"))
+    llm = ScriptedLLM(
+        matcher=lambda r: completion(content="unused"), agent=lambda r: completion(content="unused")
+    )
     async with running_stack(settings, llm, fake_cw) as stack:
         status = (await stack.api.get("/api/v1/status", headers=stack.auth)).json()
         response = await stack.deliver(stack.ticket_callback(504, message_id="wait-1"))

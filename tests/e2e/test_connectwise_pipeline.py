@@ -38,7 +38,10 @@ async def test_signed_callback_runs_matcher_plan_agent_and_records_activity(
     assert decisions["Printer problems"]["outcome"] == "matched"
     assert "mentions print" in decisions["Printer problems"]["reason"]
     assert decisions["Password reset"]["outcome"] == "not_matched"
-    assert [(s["position"], s["workflow_id"]) for s in detail["plan"]] == [(1, printer["id"]), (2, printer["id"])]
+    assert [(s["position"], s["workflow_id"]) for s in detail["plan"]] == [
+        (1, printer["id"]),
+        (2, printer["id"]),
+    ]
     assert detail["plan"][1]["text"] == "Set status to Waiting on Client."
 
     [call] = detail["tool_calls"]

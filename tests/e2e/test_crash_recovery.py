@@ -85,12 +85,24 @@ def test_sigkill_after_first_write_resumes_without_resending_it(tmp_path: Path) 
     server = FakeVendorServer(fake_cw, llm, on_llm_request=gate)
     with serving(server):
         env = _env(tmp_path, server)
-        token = subprocess.run(
-            _deskhand("tokens", "create", "--name", "crash-test"), env=env, capture_output=True, text=True, check=True
-        ).stdout.strip().splitlines()[-1]
+        token = (
+            subprocess.run(
+                _deskhand("tokens", "create", "--name", "crash-test"),
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
         port = _free_port()
-        serve = subprocess.Popen(_deskhand("serve", "--port", str(port)), env=env, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL)
+        serve = subprocess.Popen(
+            _deskhand("serve", "--port", str(port)),
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         worker: subprocess.Popen[bytes] | None = None
         try:
             base = f"http://127.0.0.1:{port}"
@@ -115,13 +127,22 @@ def test_sigkill_after_first_write_resumes_without_resending_it(tmp_path: Path) 
             httpx.post(
                 f"{base}/api/v1/workflows",
                 headers=auth,
-                json={"title": "Printer", "trigger": "printer problems", "instructions": "Set status to Waiting on Client.",
-                      "status": "active"},
+                json={
+                    "title": "Printer",
+                    "trigger": "printer problems",
+                    "instructions": "Set status to Waiting on Client.",
+                    "status": "active",
+                },
             ).raise_for_status()
-            httpx.put(f"{base}/api/v1/policies/set_ticket_status", headers=auth, json={"mode": "auto"}).raise_for_status()
+            httpx.put(
+                f"{base}/api/v1/policies/set_ticket_status", headers=auth, json={"mode": "auto"}
+            ).raise_for_status()
             entity = dict(fake_cw.tickets[880])
-            body = json.dumps(cw.callback(record_id=880, entity=entity, key_url_value=fake_cw.key_url(),
-                                          message_id="crash-1")).encode()
+            body = json.dumps(
+                cw.callback(
+                    record_id=880, entity=entity, key_url_value=fake_cw.key_url(), message_id="crash-1"
+                )
+            ).encode()
             accepted = httpx.post(
                 f"{base}/webhooks/connectwise/{integration['id']}",
                 content=body,
@@ -136,8 +157,9 @@ def test_sigkill_after_first_write_resumes_without_resending_it(tmp_path: Path) 
             assert len(fake_cw.writes("PATCH")) == 1
             assert _run_status(tmp_path / "deskhand.sqlite") == "running"
 
-            worker = subprocess.Popen(_deskhand("worker"), env=env, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.DEVNULL)
+            worker = subprocess.Popen(
+                _deskhand("worker"), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
             deadline = time.monotonic() + 90
             while _run_status(tmp_path / "deskhand.sqlite") == "running" and time.monotonic() < deadline:
                 time.sleep(0.2)

@@ -22,7 +22,9 @@ async def test_provider_500s_then_recovers_and_the_run_succeeds(tmp_path: Path) 
     llm = _llm([500, 503])
     settings = make_settings(tmp_path, None, step_max_attempts=4, step_retry_interval_seconds=0.05)
     async with running_stack(settings, llm, fake_cw) as stack:
-        await stack.create_workflow(title="VPN", trigger="VPN connection problems", instructions="Check the VPN.")
+        await stack.create_workflow(
+            title="VPN", trigger="VPN connection problems", instructions="Check the VPN."
+        )
         await stack.set_policy("set_ticket_status", "auto")
         response = await stack.deliver(stack.ticket_callback(601, message_id="outage-1"))
         done = await stack.wait_for_event(response.json()["event_id"])
@@ -38,7 +40,9 @@ async def test_lasting_outage_fails_the_run_with_the_reason_and_retry_succeeds_l
     llm = _llm([500] * 3)
     settings = make_settings(tmp_path, None, step_max_attempts=3, step_retry_interval_seconds=0.01)
     async with running_stack(settings, llm, fake_cw) as stack:
-        await stack.create_workflow(title="VPN", trigger="VPN connection problems", instructions="Check the VPN.")
+        await stack.create_workflow(
+            title="VPN", trigger="VPN connection problems", instructions="Check the VPN."
+        )
         await stack.set_policy("set_ticket_status", "auto")
         response = await stack.deliver(stack.ticket_callback(602, message_id="outage-2"))
         event_id = response.json()["event_id"]
