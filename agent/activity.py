@@ -90,7 +90,7 @@ async def prepare_retry(session: AsyncSession, event_id: int) -> int:
         )
     if event.entity_type != "ticket" or not event.ticket_external_id:
         raise ConflictError(f"event {event_id} is not about a ticket", code="not_retryable")
-    event.attempts = max(event.attempts, 1) + 1 if event.attempts else 1
+    event.attempts += 1
     event.status = "queued"
     event.status_reason = "retry requested through the API"
     await session.flush()

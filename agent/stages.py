@@ -58,6 +58,8 @@ async def admit(event_id: int, *, attempt: int, manual: bool) -> Admission:
         event = await session.get(TicketEvent, event_id)
         if event is None:
             raise NotFoundError(f"ticket event {event_id} does not exist")
+        # Counted before any check: a retry must get a new workflow id even if this attempt is suppressed.
+        event.attempts = max(event.attempts, attempt)
         record = await load_integration(session, event.integration_id, box=runtime.box)
         own = runtime.connectors.own_identity(record.kind, record.config)
         if not manual and own and event.actor and event.actor.casefold() == own.casefold():
@@ -88,7 +90,6 @@ async def admit(event_id: int, *, attempt: int, manual: bool) -> Admission:
             session, event=event, attempt=attempt, manual=manual, ticket_external_id=ticket_id
         )
         run.model = runtime.settings.llm_model
-        event.attempts = max(event.attempts, attempt)
         await store.set_event_status(session, event, "processing", None)
         return Admission(run_id=run.id, outcome="admitted")
 

@@ -75,21 +75,39 @@ class Stack:
             member_id=updated_by,
         )
 
-    async def wait_for_event(self, event_id: int, timeout: float = 30.0) -> dict[str, Any]:
+    async def wait_for_event(self, event_id: int, timeout: float = 30.0, attempt: int = 1) -> dict[str, Any]:
+        """The event's run once it finished (or the event, if it was suppressed or is waiting)."""
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
             activity = (
                 await self.api.get("/api/v1/activity", params={"limit": 500}, headers=self.auth)
             ).json()
             for run in activity["runs"]:
-                if run["event_id"] == event_id and run["status"] in FINAL:
+                if run["event_id"] == event_id and run["attempt"] == attempt and run["status"] in FINAL:
                     return {"kind": "run", **run}
             for event in activity["suppressed"] + activity["waiting"]:
-                if event["id"] == event_id:
+                if event["id"] == event_id and attempt == 1:
                     return {"kind": "event", **event}
             if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"event {event_id} did not finish in {timeout}s: {activity}")
+                raise AssertionError(
+                    f"event {event_id} did not finish in {timeout}s: {await self._event_row(event_id)}"
+                )
             await asyncio.sleep(0.05)
+
+    async def _event_row(self, event_id: int) -> dict[str, Any]:
+        from sqlalchemy import select
+
+        from agent.tables import Run, TicketEvent
+        from core.database import Database
+
+        db = Database(self.settings.resolved_database_url)
+        try:
+            async with db.session() as session:
+                row = await session.get(TicketEvent, event_id)
+                runs = (await session.execute(select(Run.id, Run.status, Run.attempt))).all()
+                return {"status": row and row.status, "reason": row and row.status_reason, "runs": runs}
+        finally:
+            await db.dispose()
 
     async def create_workflow(self, **fields: Any) -> dict[str, Any]:
         body = {"status": "active", **fields}

@@ -337,11 +337,37 @@ async def open_loop(
     return outcomes, time.monotonic() - began
 
 
-async def measure_cpu(pid: int, work: Callable[[], Awaitable[Any]]) -> tuple[Any, float, float, float]:
-    """Run ``work``; return its result, the server's and this process's CPU seconds, and wall seconds."""
-    server_before, own_before, began = cpu_seconds(pid), cpu_seconds(), time.monotonic()
+def machine_busy_seconds() -> float:
+    """CPU seconds all processes on this machine spent busy (every core), from ``/proc/stat``."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / _CLOCK_TICKS
+
+
+@dataclass(frozen=True)
+class CpuUse:
+    server: float  # CPU seconds of the server process
+    own: float  # of this process (load generator, fakes)
+    machine: float  # of every process on the machine
+    wall: float
+
+    @property
+    def others_share(self) -> float:
+        """Cores' worth of CPU used by unrelated processes: noise in the measurement."""
+        return max(0.0, self.machine - self.server - self.own) / self.wall
+
+
+async def measure_cpu(pid: int, work: Callable[[], Awaitable[Any]]) -> tuple[Any, CpuUse]:
+    """Run ``work``; return its result and the CPU it cost the server, this process and the machine."""
+    server, own, machine, began = cpu_seconds(pid), cpu_seconds(), machine_busy_seconds(), time.monotonic()
     result = await work()
-    return result, cpu_seconds(pid) - server_before, cpu_seconds() - own_before, time.monotonic() - began
+    use = CpuUse(
+        server=cpu_seconds(pid) - server,
+        own=cpu_seconds() - own,
+        machine=machine_busy_seconds() - machine,
+        wall=time.monotonic() - began,
+    )
+    return result, use
 
 
 # -- reading Deskhand's SQLite file ---------------------------------------------------------------------

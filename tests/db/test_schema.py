@@ -29,4 +29,6 @@ def test_migrations_match_the_models(tmp_path: Path, database_url: str | None) -
         engine.dispose()
     assert diff == []
     assert {"ticket_events", "runs", "match_decisions", "plan_steps", "tool_calls", "notes_posted"} <= tables
-    assert agent.tables.TicketEvent.__table__.name in tables and core.tables.Integration.__table__.name in tables
+    assert (
+        agent.tables.TicketEvent.__table__.name in tables and core.tables.Integration.__table__.name in tables
+    )

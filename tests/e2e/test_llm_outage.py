@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from evals.fakes.connectwise import FakeConnectWise
@@ -53,14 +52,7 @@ async def test_lasting_outage_fails_the_run_with_the_reason_and_retry_succeeds_l
         retry = await stack.api.post(f"/api/v1/activity/events/{event_id}/retry", headers=stack.auth)
         assert retry.status_code == 202, retry.text
         again = await stack.api.post(f"/api/v1/activity/events/{event_id}/retry", headers=stack.auth)
-        recovered = None
-        for _ in range(600):
-            activity = (await stack.api.get("/api/v1/activity", headers=stack.auth)).json()
-            runs = [r for r in activity["runs"] if r["event_id"] == event_id and r["attempt"] == 2]
-            if runs and runs[0]["status"] not in ("running",):
-                recovered = runs[0]
-                break
-            await asyncio.sleep(0.05)
+        recovered = await stack.wait_for_event(event_id, attempt=2)
 
     assert failed["status"] == "failed"
     assert "status_code: 500" in detail["error"] and "upstream overloaded" in detail["error"]
@@ -68,4 +60,4 @@ async def test_lasting_outage_fails_the_run_with_the_reason_and_retry_succeeds_l
     assert detail["event"]["status"] == "failed"
     assert writes_after_failure == []  # the failed run wrote nothing to the ticket
     assert again.status_code == 409  # already queued for retry
-    assert recovered is not None and recovered["status"] == "succeeded" and recovered["manual"] is True
+    assert recovered["status"] == "succeeded" and recovered["manual"] is True

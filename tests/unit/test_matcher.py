@@ -35,14 +35,18 @@ async def test_one_verdict_per_workflow_and_ticket_text_is_fenced() -> None:
             {"workflow_id": 1, "matched": True, "reason": "printer jam"},
             {"workflow_id": 99, "matched": True, "reason": "invented id"},
         ]
-        return ModelResponse(parts=[ToolCallPart(info.output_tools[0].name, json.dumps({"decisions": decisions}))])
+        return ModelResponse(
+            parts=[ToolCallPart(info.output_tools[0].name, json.dumps({"decisions": decisions}))]
+        )
 
     result = await match_workflows(FunctionModel(model), TICKET, CANDIDATES)
     assert [(v.workflow_id, v.matched) for v in result.verdicts] == [(1, True), (2, False)]
     assert "no decision" in result.verdicts[1].reason
     prompt = seen[0]
     assert "TRIGGER: A printer is jammed or offline." in prompt
-    assert prompt.count("</untrusted_data>") == 2  # only our own fences close; the ticket's fake tag is neutralised
+    assert (
+        prompt.count("</untrusted_data>") == 2
+    )  # only our own fences close; the ticket's fake tag is neutralised
     assert "[removed tag]" in prompt
 
 

@@ -34,7 +34,10 @@ def test_other_clients_workflows_never_apply() -> None:
 def test_steps_keep_their_source_and_numbering_is_stripped() -> None:
     assert split_steps("1. Read it\n\n - Ask the user\nStep 3: Close") == ["Read it", "Ask the user", "Close"]
     steps = merge_plan(
-        [MatchedWorkflow(1, "Printer", "1. Power-cycle\n2. Test page"), MatchedWorkflow(2, "VIP", "- Call them")]
+        [
+            MatchedWorkflow(1, "Printer", "1. Power-cycle\n2. Test page"),
+            MatchedWorkflow(2, "VIP", "- Call them"),
+        ]
     )
     assert [(s.position, s.workflow_title, s.text) for s in steps] == [
         (1, "Printer", "Power-cycle"),
@@ -51,13 +54,18 @@ def test_contradictory_target_statuses_are_flagged() -> None:
             MatchedWorkflow(2, "Escalate", "Change the ticket status to Escalated and page on-call"),
         ]
     )
-    assert all(s.conflict and "'waiting on client'" in s.conflict and "'escalated'" in s.conflict for s in steps)
+    assert all(
+        s.conflict and "'waiting on client'" in s.conflict and "'escalated'" in s.conflict for s in steps
+    )
     assert "CONFLICT" in render_plan(steps)
 
 
 def test_close_versus_escalate_is_flagged_but_same_workflow_is_not() -> None:
     flagged = merge_plan(
-        [MatchedWorkflow(1, "Auto-close", "Close the ticket."), MatchedWorkflow(2, "P1", "Escalate to tier 2.")]
+        [
+            MatchedWorkflow(1, "Auto-close", "Close the ticket."),
+            MatchedWorkflow(2, "P1", "Escalate to tier 2."),
+        ]
     )
     assert all(s.conflict == "One workflow closes the ticket while another escalates it." for s in flagged)
     same = merge_plan([MatchedWorkflow(1, "Both", "Escalate if down.\nOtherwise close the ticket.")])
