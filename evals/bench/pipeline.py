@@ -36,6 +36,7 @@ from evals.bench.stack import (
     Outcome,
     closed_loop,
     cpu_seconds,
+    cpu_times,
     create_token,
     deskhand_env,
     load_client,
@@ -202,11 +203,9 @@ async def run(args: argparse.Namespace) -> bool:
             await asyncio.sleep(IDLE_SECONDS)
             idle_share = (deskhand.cpu_seconds() - idle_before) / IDLE_SECONDS
             llm_before, cw_before = len(llm.requests), len(fake_cw.requests)
-            cpu_before, own_before, machine_before = (
-                deskhand.cpu_seconds(),
-                cpu_seconds(),
-                machine_busy_seconds(),
-            )
+            sys_before = cpu_times(deskhand.pid)[1]
+            cpu_before, own_before = deskhand.cpu_seconds(), cpu_seconds()
+            machine_before = machine_busy_seconds()
             began_wall, began = time.time(), time.monotonic()
             progress(f"delivering {args.tickets} signed callbacks ({args.delivery_concurrency} at a time)")
             outcomes = await deliver(url, deliveries, args.delivery_concurrency)
@@ -216,6 +215,7 @@ async def run(args: argparse.Namespace) -> bool:
             statuses = await wait_terminal(db, event_ids, within=args.timeout, label="pipeline")
             waited = time.monotonic() - began
             server_cpu = deskhand.cpu_seconds() - cpu_before
+            server_sys = cpu_times(deskhand.pid)[1] - sys_before
             own_cpu = cpu_seconds() - own_before
             others_cpu = max(0.0, machine_busy_seconds() - machine_before - server_cpu - own_cpu)
             llm_calls = len(llm.requests) - llm_before
@@ -236,6 +236,7 @@ async def run(args: argparse.Namespace) -> bool:
         waited=waited,
         delivered_in=delivered_in,
         server_cpu=server_cpu,
+        server_sys=server_sys,
         own_cpu=own_cpu,
         others_cpu=others_cpu,
         idle_share=idle_share,
@@ -253,6 +254,7 @@ def print_figures(
     waited: float,
     delivered_in: float,
     server_cpu: float,
+    server_sys: float,
     own_cpu: float,
     others_cpu: float,
     idle_share: float,
@@ -290,6 +292,7 @@ def print_figures(
             Counter(cw_call_kind(r) for r in cw_calls).items())],
         ["Deskhand CPU per ticket (user+sys)", ms(cpu_per_ticket), f"<= {ms(TARGET_CPU_PER_TICKET)}",
          verdict(cpu_per_ticket <= TARGET_CPU_PER_TICKET)],
+        ["  user / system", f"{ms((server_cpu - server_sys) / n)} / {ms(server_sys / n)}", "", ""],
         ["  Deskhand CPU busy (1 core = 100%)", f"{server_cpu / waited * 100:.0f}%", "", ""],
         ["  of which idle baseline (DBOS pollers etc.)", ms(idle_share * waited / n),
          f"{idle_share * 100:.1f}% of a core when idle", ""],

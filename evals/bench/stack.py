@@ -43,11 +43,16 @@ def progress(message: str) -> None:
     print(f"[{time.monotonic() - _STARTED:7.1f}s] {message}", file=sys.stderr, flush=True)
 
 
-def cpu_seconds(pid: int | None = None) -> float:
-    """User + system CPU time of a process (all its threads), from ``/proc``."""
+def cpu_times(pid: int | None = None) -> tuple[float, float]:
+    """User and system CPU seconds of a process (all its threads, finished ones too), from ``/proc``."""
     text = Path(f"/proc/{pid if pid is not None else 'self'}/stat").read_text()
     fields = text[text.rindex(")") + 2 :].split()  # fields[0] is field 3 (state) of proc(5)
-    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+    return int(fields[11]) / _CLOCK_TICKS, int(fields[12]) / _CLOCK_TICKS
+
+
+def cpu_seconds(pid: int | None = None) -> float:
+    """User + system CPU seconds of a process."""
+    return sum(cpu_times(pid))
 
 
 @contextmanager
