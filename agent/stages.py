@@ -16,7 +16,8 @@ from agent.deps import AgentDeps
 from agent.policy import PolicySet, load_policies
 from agent.runtime import get_runtime
 from agent.tables import MatchDecision, NotePosted, Run, TicketEvent, ToolCall
-from connectors.base import PsaConnector
+from agent.tools import masked_args
+from connectors.base import Action, PsaConnector
 from core.clients import resolve_client
 from core.clock import system_clock
 from core.domain import ClientInfo, Ticket
@@ -283,7 +284,7 @@ async def finish(run_id: int, ticket: Ticket, result: dict[str, Any]) -> None:
                 tool_call_id=call["tool_call_id"],
                 tool_name=call["tool_name"],
                 risk=action.risk.value if action else "write",
-                args=call["args"],
+                args=_shown_args(runtime.actions, call["tool_name"], call["args"]),
                 status="awaiting_approval",
                 result=None,
                 duration_ms=None,
@@ -297,12 +298,20 @@ async def finish(run_id: int, ticket: Ticket, result: dict[str, Any]) -> None:
         )
         run.ticket_fingerprint = await _fingerprint_after_our_writes(session, run_id, ticket)
         run.outcome = result["text"]
-        run.pending_approvals = result["pending"] or None
+        run.pending_approvals = [
+            {**call, "args": _shown_args(runtime.actions, call["tool_name"], call["args"])}
+            for call in result["pending"]
+        ] or None
         run.status = status
         run.finished_at = system_clock()
         event = await session.get(TicketEvent, run.event_id)
         assert event is not None
         await store.set_event_status(session, event, status, None)
+
+
+def _shown_args(actions: Sequence[Action], tool_name: str, args: dict[str, Any]) -> dict[str, Any]:
+    action = next((a for a in actions if a.name == tool_name), None)
+    return masked_args(action.input_model, args) if action else args
 
 
 async def _fingerprint_after_our_writes(session: Any, run_id: int, ticket: Ticket) -> str:
