@@ -168,11 +168,15 @@ async def run_phases(
         progress(f"{server.name}: p50 {ms(paced_phase.latency(50))}, p99 {ms(paced_phase.latency(99))}")
     figures = ServerFigures(server.name, closed_phase, paced_phase, paced_rate, warmup_outcomes)
     figures.idle_cpu_share = idle.server / idle.wall
-    failed = [o for o in figures.all_outcomes if not o.accepted]
-    if failed:
-        for problem, times in Counter(server.log_problems(limit=50)).most_common(5):
-            progress(f"{server.name} log ({times}x): {problem}")
     return figures
+
+
+def report_log_problems(server: ServerProcess, figures: ServerFigures | None) -> None:
+    """After the server stopped (its log is complete): why callbacks were not answered 202."""
+    if figures is None or all(o.accepted for o in figures.all_outcomes):
+        return
+    for problem, times in Counter(server.log_problems(limit=50)).most_common(5):
+        progress(f"{server.name} log ({times}x): {problem}")
 
 
 async def bench_deskhand(
@@ -208,6 +212,7 @@ async def bench_deskhand(
     finally:
         progress("deskhand: stopping (SIGINT)")
         deskhand.stop()
+    report_log_problems(deskhand, figures)
     db = data_dir / "deskhand.sqlite"
     figures.stored = {int(i): str(s) for i, s in query(db, "SELECT id, status FROM ticket_events")}
     figures.runs_finished = int(query(db, "SELECT count(*) FROM runs WHERE finished_at IS NOT NULL")[0][0])
@@ -229,9 +234,12 @@ async def bench_bare(
     try:
         await bare.wait_healthy()
         progress(f"bare: serving at {bare.base_url} (pid {bare.pid})")
-        return await run_phases(bare, f"{bare.base_url}/webhooks/connectwise/1", deliveries, args, rate=rate)
+        url = f"{bare.base_url}/webhooks/connectwise/1"
+        figures = await run_phases(bare, url, deliveries, args, rate=rate)
     finally:
         bare.stop()
+    report_log_problems(bare, figures)
+    return figures
 
 
 def print_figures(desk: ServerFigures, bare: ServerFigures, args: argparse.Namespace) -> bool:
