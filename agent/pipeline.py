@@ -112,14 +112,11 @@ async def _run_agent(
     if runtime.ticket_agent is None:
         raise LLMNotConfigured("no LLM model is configured (set DESKHAND_LLM_MODEL)")
     deps = await stages.agent_deps(run_id, ticket=ticket, client=client, policies=policies)
-    try:
-        result = await runtime.ticket_agent.run(
-            ticket_prompt(ticket=ticket, client=client, plan=plan),
-            deps=deps,
-            usage_limits=UsageLimits(request_limit=runtime.settings.agent_max_model_requests),
-        )
-    finally:
-        await deps.psa.aclose()
+    result = await runtime.ticket_agent.run(
+        ticket_prompt(ticket=ticket, client=client, plan=plan),
+        deps=deps,
+        usage_limits=UsageLimits(request_limit=runtime.settings.agent_max_model_requests),
+    )
     return stages.summarise_agent_result(result.output, result.usage, result.all_messages())
 
 

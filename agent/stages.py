@@ -55,7 +55,7 @@ async def _psa_for(integration_id: int) -> PsaConnector:
 async def admit(event_id: int, *, attempt: int, manual: bool) -> Admission:
     """Echo and budget checks that need no PSA call; otherwise open the run."""
     runtime = get_runtime()
-    async with runtime.db.session() as session:
+    async with runtime.db.write_session() as session:
         event = await session.get(TicketEvent, event_id)
         if event is None:
             raise NotFoundError(f"ticket event {event_id} does not exist")
@@ -112,12 +112,9 @@ async def load_ticket(run_id: int) -> Loaded:
             exclude_event_id=event.id,
         )
     psa = await _psa_for(run.integration_id)
-    try:
-        ticket = await psa.get_ticket(run.ticket_external_id)
-    finally:
-        await psa.aclose()
+    ticket = await psa.get_ticket(run.ticket_external_id)
     fingerprint = ticket.fingerprint(ignore_notes_by=psa.own_identity, ignore_note_ids=mine)
-    async with runtime.db.session() as session:
+    async with runtime.db.write_session() as session:
         run = await _run(session, run_id)
         event = await session.get(TicketEvent, run.event_id)
         assert event is not None
@@ -165,7 +162,7 @@ async def match(run_id: int, ticket: Ticket, client: ClientInfo) -> list[Matched
         )
         for shared, own in scope.overridden
     ]
-    async with runtime.db.session() as session:
+    async with runtime.db.write_session() as session:
         await store.replace_decisions(session, run_id=run_id, decisions=decisions)
         if result.usage is not None:
             store.add_usage(
@@ -186,7 +183,7 @@ async def match(run_id: int, ticket: Ticket, client: ClientInfo) -> list[Matched
 
 async def plan(run_id: int, matched: Sequence[MatchedWorkflow]) -> list[PlannedStep]:
     steps = merge_plan(matched)
-    async with get_runtime().db.session() as session:
+    async with get_runtime().db.write_session() as session:
         await store.replace_plan(session, run_id=run_id, steps=steps)
     return steps
 
@@ -212,11 +209,8 @@ async def post_note(run_id: int, *, ticket: Ticket, text: str, purpose: str) -> 
     if already is not None:
         return
     psa = await _psa_for(integration_id)
-    try:
-        note = await psa.add_note(ticket.external_id, text, internal=True)
-    finally:
-        await psa.aclose()
-    async with runtime.db.session() as session:
+    note = await psa.add_note(ticket.external_id, text, internal=True)
+    async with runtime.db.write_session() as session:
         session.add(
             NotePosted(
                 run_id=run_id,
@@ -274,7 +268,7 @@ async def finish(run_id: int, ticket: Ticket, result: dict[str, Any]) -> None:
     status = "waiting_approval" if result["pending"] else "succeeded"
     note = f"{NOTE_HEADER} Outcome for ticket #{ticket.number}:\n{result['text'] or '(no summary)'}"
     await post_note(run_id, ticket=ticket, text=note, purpose="outcome")
-    async with runtime.db.session() as session:
+    async with runtime.db.write_session() as session:
         run = await _run(session, run_id)
         for call in result["pending"]:
             action = next((a for a in runtime.actions if a.name == call["tool_name"]), None)
@@ -332,7 +326,7 @@ async def _fingerprint_after_our_writes(session: Any, run_id: int, ticket: Ticke
 
 
 async def fail(run_id: int, reason: str) -> None:
-    async with get_runtime().db.session() as session:
+    async with get_runtime().db.write_session() as session:
         run = await _run(session, run_id)
         run.status = "failed"
         run.error = reason

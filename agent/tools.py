@@ -47,7 +47,7 @@ async def execute_action(
         result = ActionResult(ok=False, summary=f"{action.name} refused: {exc.detail}")
         status = "refused"
     duration_ms = int((time.perf_counter() - started) * 1000)
-    async with get_runtime().db.session() as session:
+    async with get_runtime().db.write_session() as session:
         await record_tool_call(
             session,
             run_id=deps.run_id,

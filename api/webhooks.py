@@ -7,6 +7,7 @@ import logging
 
 from fastapi import APIRouter, Request, status
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 
 from agent.intake import record_delivery
 from agent.pipeline import enqueue_ticket_run
@@ -50,13 +51,22 @@ async def receive(kind: str, integration_id: int, request: Request, runtime: Run
         logger.warning("rejected %s webhook for integration %s: %s", kind, integration_id, exc.detail)
         raise
     parsed = receiver.parse(body)
-    async with runtime.db.session() as session:
-        intake = await record_delivery(
-            session,
-            integration_id=integration_id,
-            parsed=parsed,
-            body=body,
-            llm_configured=runtime.model is not None,
+    try:
+        async with runtime.db.write_session() as session:
+            intake = await record_delivery(
+                session,
+                integration_id=integration_id,
+                parsed=parsed,
+                body=body,
+                llm_configured=runtime.model is not None,
+            )
+    except OperationalError as exc:
+        # Not stored: answer 503 so the PSA delivers it again instead of believing it landed.
+        logger.error("could not store %s webhook for integration %s: %s", kind, integration_id, exc.orig)
+        return JSONResponse(
+            {"detail": "the database is busy; deliver again shortly", "code": "busy"},
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "5"},
         )
     if intake.should_run:
         await enqueue_ticket_run(intake.event_id)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +41,9 @@ class Registry:
         self._transport = transport
         self._key_cache = SigningKeyCache()
         self._webhook_http: httpx.AsyncClient | None = None
+        # Building a client loads the CA bundle (~20 ms of CPU) and rediscovers the codebase, so each
+        # integration keeps one per event loop (httpx clients belong to the loop that opened them).
+        self._psa_clients: dict[tuple[int, str], PsaConnector] = {}
 
     def kinds(self) -> list[str]:
         return list(KINDS)
@@ -72,6 +78,17 @@ class Registry:
         return None
 
     def psa(self, kind: str, config: dict[str, Any]) -> PsaConnector:
+        """A shared client: callers must not close it (``aclose`` of the registry does)."""
+        digest = hashlib.sha256(json.dumps([kind, config], sort_keys=True, default=str).encode()).hexdigest()
+        key = (id(asyncio.get_running_loop()), digest)
+        client = self._psa_clients.get(key)
+        if client is None:
+            client = self.new_psa(kind, config)
+            self._psa_clients[key] = client
+        return client
+
+    def new_psa(self, kind: str, config: dict[str, Any]) -> PsaConnector:
+        """A private client the caller closes (connection tests with unsaved credentials)."""
         model = self._model(kind, config)
         if isinstance(model, ConnectWiseConfig):
             return ConnectWiseClient(model, transport=self._transport)
@@ -91,6 +108,11 @@ class Registry:
         return self._webhook_http
 
     async def aclose(self) -> None:
+        loop_id = id(asyncio.get_running_loop())
+        for (owner, _), client in list(self._psa_clients.items()):
+            if owner == loop_id:
+                await client.aclose()
+        self._psa_clients.clear()  # clients of a stopped loop are dropped with it
         if self._webhook_http is not None:
             await self._webhook_http.aclose()
             self._webhook_http = None

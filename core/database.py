@@ -16,7 +16,6 @@ from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
-from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -62,7 +61,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def make_engine(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, poolclass=NullPool)
+        # Pooled: opening an aiosqlite connection costs a thread and three PRAGMAs each time.
+        engine = create_async_engine(url, pool_size=5, max_overflow=10)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(url, pool_size=5, max_overflow=5, pool_pre_ping=True)
@@ -74,6 +74,7 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self._engines: dict[int, tuple[asyncio.AbstractEventLoop, AsyncEngine]] = {}
+        self._write_locks: dict[int, asyncio.Lock] = {}
 
     @property
     def is_postgres(self) -> bool:
@@ -94,8 +95,28 @@ class Database:
         async with maker() as session, session.begin():
             yield session
 
+    @asynccontextmanager
+    async def write_session(self) -> AsyncIterator[AsyncSession]:
+        """A session for a short write. On SQLite, writers on one loop take turns.
+
+        SQLite admits one writer; left to its busy handler, concurrent writers sleep and retry with no
+        fairness, which gave multi-second tails and 'database is locked' under webhook bursts. Never
+        open one inside another on the same loop.
+        """
+        if self.is_postgres:
+            async with self.session() as session:
+                yield session
+            return
+        loop_id = id(asyncio.get_running_loop())
+        lock = self._write_locks.get(loop_id)
+        if lock is None:
+            lock = self._write_locks[loop_id] = asyncio.Lock()
+        async with lock, self.session() as session:
+            yield session
+
     async def dispose(self) -> None:
         loop = asyncio.get_running_loop()
+        self._write_locks.pop(id(loop), None)
         entry = self._engines.pop(id(loop), None)
         if entry is not None:
             await entry[1].dispose()

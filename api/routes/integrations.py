@@ -66,7 +66,7 @@ async def test_connection(
 ) -> IntegrationTestRead:
     """Reach the PSA with the stored credentials; ConnectWise's codebase is discovered and saved."""
     record = await load_integration(session, integration_id, box=runtime.box)
-    psa = runtime.connectors.psa(record.kind, record.config)
+    psa = runtime.connectors.new_psa(record.kind, record.config)
     checks: dict[str, Any] = {}
     try:
         discover = getattr(psa, "discover_codebase", None)
