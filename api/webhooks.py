@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 
 from fastapi import APIRouter, Request, status
 from fastapi.responses import JSONResponse
@@ -11,12 +12,32 @@ from sqlalchemy.exc import OperationalError
 
 from agent.intake import record_delivery
 from agent.pipeline import enqueue_ticket_run
+from agent.runtime import Runtime
 from api.deps import RuntimeDep
 from core.errors import AuthenticationError, NotFoundError, PayloadTooLarge, ValidationFailed
-from core.integration_store import load_integration
+from core.integration_store import IntegrationRecord, load_integration
 
 logger = logging.getLogger("deskhand.webhooks")
 router = APIRouter(tags=["webhooks"])
+
+# Decrypting the integration on every callback costs a session and a Fernet decrypt; bursts of
+# callbacks reuse it for a few seconds (a changed config takes effect within that time).
+CONFIG_TTL_SECONDS = 5.0
+_configs: dict[tuple[int, int], tuple[float, IntegrationRecord]] = {}
+
+
+async def integration_for_webhook(runtime: Runtime, integration_id: int) -> IntegrationRecord:
+    key = (id(runtime), integration_id)
+    cached = _configs.get(key)
+    now = time.monotonic()
+    if cached is not None and now - cached[0] < CONFIG_TTL_SECONDS:
+        return cached[1]
+    async with runtime.db.session() as session:
+        record = await load_integration(session, integration_id, box=runtime.box)
+    if len(_configs) > 1000:
+        _configs.clear()
+    _configs[key] = (now, record)
+    return record
 
 
 async def read_limited(request: Request, limit: int) -> bytes:
@@ -36,8 +57,7 @@ async def read_limited(request: Request, limit: int) -> bytes:
 @router.post("/webhooks/{kind}/{integration_id}", status_code=status.HTTP_202_ACCEPTED)
 async def receive(kind: str, integration_id: int, request: Request, runtime: RuntimeDep) -> JSONResponse:
     body = await read_limited(request, runtime.settings.webhook_max_body_bytes)
-    async with runtime.db.session() as session:
-        record = await load_integration(session, integration_id, box=runtime.box)
+    record = await integration_for_webhook(runtime, integration_id)
     if record.kind != kind:
         raise NotFoundError(f"no {kind} integration {integration_id}")
     try:
