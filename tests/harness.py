@@ -164,14 +164,7 @@ async def running_stack(
                     json={
                         "kind": "connectwise",
                         "name": "Acme CW",
-                        "config": {
-                            "site": fake_cw.origin,
-                            "company_id": cw.COMPANY_ID,
-                            "public_key": cw.PUBLIC_KEY,
-                            "private_key": cw.PRIVATE_KEY,
-                            "client_id": cw.CLIENT_ID,
-                            "api_member_identifier": cw.API_MEMBER,
-                        },
+                        "config": cw.integration_config(fake_cw.origin),
                     },
                     headers={"Authorization": f"Bearer {token}"},
                 )

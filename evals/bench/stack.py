@@ -215,14 +215,7 @@ class DeskhandApi:
         body = {
             "kind": "connectwise",
             "name": "Bench CW",
-            "config": {
-                "site": fake_cw.origin,
-                "company_id": cw.COMPANY_ID,
-                "public_key": cw.PUBLIC_KEY,
-                "private_key": cw.PRIVATE_KEY,
-                "client_id": cw.CLIENT_ID,
-                "api_member_identifier": cw.API_MEMBER,
-            },
+            "config": cw.integration_config(fake_cw.origin),
         }
         return int((await self._call("POST", "/api/v1/integrations", body, 201))["id"])
 

@@ -114,14 +114,7 @@ def test_sigkill_after_first_write_resumes_without_resending_it(tmp_path: Path) 
                 json={
                     "kind": "connectwise",
                     "name": "CW",
-                    "config": {
-                        "site": server.origin,
-                        "company_id": cw.COMPANY_ID,
-                        "public_key": cw.PUBLIC_KEY,
-                        "private_key": cw.PRIVATE_KEY,
-                        "client_id": cw.CLIENT_ID,
-                        "api_member_identifier": cw.API_MEMBER,
-                    },
+                    "config": cw.integration_config(server.origin),
                 },
             ).json()
             httpx.post(
