@@ -13,6 +13,7 @@ from agent.schemas import (
     PlanStepRead,
     RunDetail,
     RunRead,
+    ToolCallRead,
 )
 from agent.tables import MatchDecision, NotePosted, PlanStep, Run, TicketEvent, ToolCall
 from core.errors import ConflictError, NotFoundError
@@ -72,7 +73,7 @@ async def get_run_detail(session: AsyncSession, run_id: int) -> RunDetail:
             "event": EventRead.model_validate(event),
             "decisions": [MatchDecisionRead.model_validate(d) for d in decisions],
             "plan": [PlanStepRead.model_validate(p) for p in plan],
-            "tool_calls": [c for c in calls],
+            "tool_calls": [ToolCallRead.model_validate(c) for c in calls],
             "notes": [NoteRead.model_validate(n) for n in notes],
         }
     )

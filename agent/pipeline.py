@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from dbos import DBOS, SetWorkflowID
-from dbos._error import DBOSMaxStepRetriesExceeded
+from dbos._error import DBOSMaxStepRetriesExceeded  # not re-exported by dbos 3.4
 from pydantic_ai.usage import UsageLimits
 
 from agent import stages
