@@ -27,7 +27,9 @@ class Intake:
 
     @property
     def should_run(self) -> bool:
-        return not self.duplicate and self.status == "queued"
+        """Queued events are (re)handed to the queue; the workflow id makes a repeat a no-op, and a
+        redelivery thereby repairs an enqueue that failed after the event was stored."""
+        return self.status == "queued"
 
 
 def initial_status(parsed: ParsedWebhook, *, llm_configured: bool) -> tuple[str, str | None]:
