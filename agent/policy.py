@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -30,9 +29,6 @@ class PolicySet:
 
     def mode_for(self, action: Action) -> ToolMode:
         return self.overrides.get(action.name, DEFAULT_MODE[action.risk])
-
-    def offered(self, actions: Iterable[Action]) -> list[Action]:
-        return [a for a in actions if self.mode_for(a) is not ToolMode.DISABLED]
 
 
 async def load_policies(session: AsyncSession, *, client_id: int | None) -> PolicySet:

@@ -27,7 +27,7 @@ def ticket_prompt(*, ticket: Ticket, client: ClientInfo, plan: Sequence[PlannedS
     view = ticket_view(ticket)
     notes = "\n".join(
         f"- ({'internal' if n['internal'] else 'public'}, {n['author'] or 'unknown'}) {n['text']}"
-        for n in view["notes"]  # type: ignore[attr-defined]
+        for n in view["notes"]
     )
     plan_text = render_plan(plan) if plan else NO_WORKFLOW_PLAN
     return (

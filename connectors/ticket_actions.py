@@ -5,6 +5,8 @@ They act only on the ticket bound in the ``ActionContext``: the model never name
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field
 
 from connectors.base import Action, ActionContext, ActionResult, Risk
@@ -28,7 +30,7 @@ class StatusInput(BaseModel):
     )
 
 
-def ticket_view(ticket: Ticket) -> dict[str, object]:
+def ticket_view(ticket: Ticket) -> dict[str, Any]:
     """What the model sees of a ticket; everything people typed is fenced."""
     return {
         "number": ticket.number,
