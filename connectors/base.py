@@ -12,7 +12,21 @@ from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
-from core.domain import Note, ParsedWebhook, StatusOption, Ticket
+from core.domain import (
+    AccessCheck,
+    Company,
+    Contact,
+    Note,
+    ParsedWebhook,
+    Picklist,
+    PicklistOption,
+    Ticket,
+    TicketChanges,
+    TicketSearch,
+    TicketSummary,
+    TimeEntryDraft,
+    WebhookRegistration,
+)
 
 
 class Risk(StrEnum):
@@ -31,24 +45,79 @@ class ActionResult(BaseModel):
     after: dict[str, Any] | None = None
 
 
+class Capability(StrEnum):
+    """What a connection test reports on, one line each."""
+
+    READ_TICKETS = "read_tickets"
+    WRITE_NOTES = "write_notes"
+    UPDATE_TICKETS = "update_tickets"
+    LOG_TIME = "log_time"
+    READ_CONTACTS = "read_contacts"
+    READ_COMPANIES = "read_companies"
+    MANAGE_WEBHOOKS = "manage_webhooks"
+
+
 @runtime_checkable
 class PsaConnector(Protocol):
-    """Ticket capabilities of one PSA integration. Ticket ids are the PSA's own, as strings."""
+    """Ticket capabilities of one PSA integration. Ids are the PSA's own, as strings.
+
+    Every method raises ``core.errors.IntegrationError`` (with the vendor's message, secrets scrubbed)
+    when the PSA refuses or fails, and ``core.errors.ValidationFailed`` for an id that is not well formed.
+    """
 
     kind: str
 
     @property
     def own_identity(self) -> str | None:
-        """The PSA member/resource/agent identifier Deskhand writes as (used for echo detection)."""
+        """The PSA member/resource/agent identifier Deskhand writes as (used for echo detection).
+
+        It is compared with ``Note.author``, ``Ticket.updated_by`` and ``ParsedWebhook.actor``, so each
+        connector maps all four to the same form (ConnectWise member identifier, Autotask resource id,
+        Halo agent id)."""
         ...
 
-    async def get_ticket(self, ticket_id: str) -> Ticket: ...
+    async def get_ticket(self, ticket_id: str) -> Ticket:
+        """The ticket with its notes (oldest first); the description is not repeated as a note."""
+        ...
 
-    async def add_note(self, ticket_id: str, text: str, *, internal: bool) -> Note: ...
+    async def add_note(self, ticket_id: str, text: str, *, internal: bool) -> Note:
+        """An internal note, or (``internal=False``) one the customer sees. Never triggers PSA emails
+        or automations where the PSA lets us say so."""
+        ...
 
-    async def list_statuses(self, ticket: Ticket) -> list[StatusOption]: ...
+    async def list_options(self, picklist: Picklist, ticket: Ticket) -> list[PicklistOption]:
+        """Active values of a picklist that apply to this ticket (statuses of its board, ...), read from
+        the PSA and cached. A PSA without such a field returns ``[]``."""
+        ...
 
-    async def set_status(self, ticket: Ticket, status: StatusOption) -> None: ...
+    async def update_ticket(self, ticket: Ticket, changes: TicketChanges) -> None:
+        """Apply the non-empty fields of ``changes`` in one request where the PSA allows it."""
+        ...
+
+    async def log_time(self, ticket: Ticket, entry: TimeEntryDraft) -> str:
+        """Create a time entry on the ticket; returns its id."""
+        ...
+
+    async def search_tickets(self, query: TicketSearch) -> list[TicketSummary]:
+        """The company's tickets, newest first, at most ``query.limit`` (pages followed up to a cap)."""
+        ...
+
+    async def get_contact(self, contact_id: str) -> Contact: ...
+
+    async def get_company(self, company_id: str) -> Company: ...
+
+    async def check_access(self) -> list[AccessCheck]:
+        """Read-only probes, one per ``Capability``, with the vendor's error text when refused."""
+        ...
+
+    def learned_config(self) -> dict[str, Any]:
+        """Config values discovered while talking to the PSA (ConnectWise codebase, Autotask zone URL);
+        the connection test saves them so later clients skip discovery. ``{}`` when nothing was learnt."""
+        ...
+
+    async def register_webhook(self, url: str) -> WebhookRegistration:
+        """Create the PSA's ticket webhook pointing at ``url`` (or say exactly what to enter by hand)."""
+        ...
 
     async def aclose(self) -> None: ...
 

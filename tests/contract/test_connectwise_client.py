@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from connectors.base import PsaConnector
 from connectors.connectwise import ConnectWiseClient, ConnectWiseConfig
-from connectors.connectwise.client import parse_retry_after
+from connectors.http import parse_retry_after
 from connectors.connectwise.mapping import map_ticket
 from core.domain import StatusOption
 from core.errors import IntegrationError, ValidationFailed
