@@ -1,4 +1,4 @@
-"""The durable ticket run: admit -> load -> match -> plan -> plan note -> agent -> outcome note.
+"""The durable ticket run: admit -> load -> match -> plan -> agent -> one note with plan and outcome.
 
 Each stage that touches the PSA, the model or the database is a DBOS step, so a crashed worker resumes
 where it stopped and never repeats a finished tool call. Workflow id = ticket-event-{event}-{attempt}.
@@ -86,18 +86,15 @@ async def ticket_run_workflow(event_id: int, attempt: int, manual: bool) -> str:
             client,
         )
         plan = await DBOS.run_step_async({"name": "deskhand.plan"}, stages.plan, run_id, matched)
-        await DBOS.run_step_async(
-            _retrying("deskhand.plan_note", transient=_psa_transient),
-            stages.post_note,
-            run_id,
-            ticket=ticket,
-            text=stages.plan_note_text(ticket, matched, plan),
-            purpose="plan",
-        )
         policies = await DBOS.run_step_async({"name": "deskhand.policies"}, stages.policies_for, client.id)
         result = await _run_agent(run_id, ticket=ticket, client=client, plan=plan, policies=policies)
         await DBOS.run_step_async(
-            _retrying("deskhand.finish", transient=_psa_transient), stages.finish, run_id, ticket, result
+            _retrying("deskhand.finish", transient=_psa_transient),
+            stages.finish,
+            run_id,
+            ticket,
+            result,
+            plan_text=stages.plan_note_text(ticket, matched, plan),
         )
         return "waiting_approval" if result["pending"] else "succeeded"
     except Exception as exc:  # every failure ends visibly in Activity, never silently

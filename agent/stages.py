@@ -263,11 +263,13 @@ def summarise_agent_result(output: Any, usage: RunUsage, messages: Sequence[Mode
     }
 
 
-async def finish(run_id: int, ticket: Ticket, result: dict[str, Any]) -> None:
+async def finish(run_id: int, ticket: Ticket, result: dict[str, Any], *, plan_text: str) -> None:
+    """One internal note with the plan and the outcome: a triage-only run then costs one note write
+    (the plan alone is in Activity from the start)."""
     runtime = get_runtime()
     status = "waiting_approval" if result["pending"] else "succeeded"
-    note = f"{NOTE_HEADER} Outcome for ticket #{ticket.number}:\n{result['text'] or '(no summary)'}"
-    await post_note(run_id, ticket=ticket, text=note, purpose="outcome")
+    note = f"{plan_text}\n\nOutcome:\n{result['text'] or '(no summary)'}"
+    await post_note(run_id, ticket=ticket, text=note, purpose="summary")
     async with runtime.db.write_session() as session:
         run = await _run(session, run_id)
         for call in result["pending"]:

@@ -115,7 +115,7 @@ class NotePosted(Base):
     integration_id: Mapped[int] = mapped_column(ForeignKey("integrations.id", ondelete="CASCADE"))
     ticket_external_id: Mapped[str] = mapped_column(String(64), index=True)
     note_external_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    purpose: Mapped[str] = mapped_column(String(24))  # plan | outcome
+    purpose: Mapped[str] = mapped_column(String(24))  # summary: the plan and the outcome of a run
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=system_clock)
 

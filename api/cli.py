@@ -5,18 +5,28 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from api.schemas import IntegrationTestRead, WebhookRegistrationRead
+    from connectors.registry import Registry
+    from core.secrets import SecretBox
     from core.settings import Settings
+
+T = TypeVar("T")
 
 app = typer.Typer(help="Deskhand: an AI agent for MSP helpdesk tickets.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+integrations_app = typer.Typer(help="PSA integrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(integrations_app, name="integrations")
 
 
 def _settings() -> Settings:
@@ -44,6 +54,37 @@ def serve(
         typer.echo("No LLM configured (DESKHAND_LLM_MODEL): tickets will be recorded and wait.")
     typer.echo(f"Webhook URLs: {settings.public_url.rstrip('/')}/webhooks/<kind>/<integration id>")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@app.command()
+def demo(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on (0: any free port)")] = 8000,
+    auto_approve: Annotated[
+        bool, typer.Option("--auto-approve", help="Let the agent's PSA writes run without approval")
+    ] = False,
+    exit_when_done: Annotated[
+        bool, typer.Option("--exit", help="Stop once the sample tickets are processed")
+    ] = False,
+    wait_seconds: Annotated[float, typer.Option(help="How long to wait for the runs")] = 600.0,
+) -> None:
+    """Connect the sandbox PSA and run its sample tickets through the real pipeline and your model."""
+    from api.demo import run_demo
+
+    settings = _settings()
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    code = asyncio.run(
+        run_demo(
+            settings,
+            host=host,
+            port=port,
+            auto_approve=auto_approve,
+            exit_when_done=exit_when_done,
+            wait_seconds=wait_seconds,
+            echo=typer.echo,
+        )
+    )
+    raise typer.Exit(code=code)
 
 
 @app.command()
@@ -102,6 +143,109 @@ def tokens_create(name: Annotated[str, typer.Option(help="Who or what the token 
     plain = asyncio.run(make())
     typer.echo(f"Token '{name}' created. Store it now; it cannot be shown again.")
     typer.echo(plain)
+
+
+def _with_integrations(work: Callable[[AsyncSession, Registry, SecretBox, Settings], Awaitable[T]]) -> T:
+    """Run ``work`` against the configured database and connectors, without starting a worker."""
+    from connectors.registry import Registry
+    from core.database import Database
+    from core.migrations.runner import upgrade
+    from core.secrets import SecretBox
+
+    settings = _settings()
+    settings.ensure_data_dir()
+    upgrade(settings.resolved_database_url)
+
+    async def run() -> T:
+        db = Database(settings.resolved_database_url)
+        registry = Registry()
+        try:
+            async with db.session() as session:
+                return await work(session, registry, SecretBox(settings.resolved_secret_key()), settings)
+        finally:
+            await registry.aclose()
+            await db.dispose()
+
+    return asyncio.run(run())
+
+
+def _fail(detail: str) -> NoReturn:
+    typer.echo(f"Error: {detail}", err=True)
+    raise typer.Exit(code=1)
+
+
+@integrations_app.command("list")
+def integrations_list() -> None:
+    """List integrations with their webhook URLs."""
+    from api.integration_ops import webhook_url
+    from core.integration_store import list_integrations
+
+    async def work(session: AsyncSession, _: Registry, __: SecretBox, settings: Settings) -> list[str]:
+        return [
+            f"{row.id}\t{row.kind}\t{row.name}\t{webhook_url(settings.public_url, row.kind, row.id)}"
+            for row in await list_integrations(session)
+        ]
+
+    lines = _with_integrations(work)
+    typer.echo("\n".join(lines) if lines else "No integrations yet (POST /api/v1/integrations).")
+
+
+@integrations_app.command("test")
+def integrations_test(integration_id: Annotated[int, typer.Argument(help="Integration id")]) -> None:
+    """Check what the stored credentials allow, capability by capability (read calls only)."""
+    from api.integration_ops import test_integration
+    from core.errors import DeskhandError
+
+    async def work(
+        session: AsyncSession, registry: Registry, box: SecretBox, _: Settings
+    ) -> IntegrationTestRead:
+        return await test_integration(session, integration_id, connectors=registry, box=box)
+
+    try:
+        result = _with_integrations(work)
+    except DeskhandError as exc:
+        _fail(exc.detail)
+    marks = {True: "ok     ", False: "refused", None: "unknown"}
+    for check in result.checks:
+        typer.echo(f"{marks[check.ok]}  {check.capability}: {check.detail}")
+    for key, value in result.learned.items():
+        typer.echo(f"learned {key} = {value}")
+    typer.echo(result.detail)
+    if not result.ok:
+        raise typer.Exit(code=1)
+
+
+@integrations_app.command("register-webhook")
+def integrations_register_webhook(
+    integration_id: Annotated[int, typer.Argument(help="Integration id")],
+) -> None:
+    """Create the PSA's ticket webhook pointing at Deskhand (HaloPSA: print the settings to enter)."""
+    from api.integration_ops import register_webhook
+    from core.errors import DeskhandError
+
+    async def work(
+        session: AsyncSession, registry: Registry, box: SecretBox, settings: Settings
+    ) -> WebhookRegistrationRead:
+        return await register_webhook(
+            session,
+            integration_id,
+            connectors=registry,
+            box=box,
+            public_url=settings.public_url,
+            reveal_secrets=True,
+        )
+
+    try:
+        result = _with_integrations(work)
+    except DeskhandError as exc:
+        _fail(exc.detail)
+    typer.echo(f"Webhook URL: {result.webhook_url}")
+    if result.registered:
+        typer.echo(f"Registered in the PSA (id {result.external_id}). {result.detail}".strip())
+    else:
+        typer.echo("This PSA's webhooks are set up by hand. Enter exactly:")
+        for line in result.instructions:
+            typer.echo(f"  {line}")
 
 
 @app.command("version")

@@ -11,7 +11,7 @@ from agent.policy import ToolMode
 
 
 class IntegrationCreate(BaseModel):
-    kind: str = Field(description="connectwise")
+    kind: str = Field(description="connectwise, halopsa, autotask or sandbox")
     name: str = Field(min_length=1, max_length=200)
     config: dict[str, Any]
 
@@ -30,10 +30,25 @@ class IntegrationList(BaseModel):
     items: list[IntegrationRead]
 
 
+class AccessCheckRead(BaseModel):
+    capability: str
+    ok: bool | None = Field(description="None: the PSA cannot tell without writing")
+    detail: str
+
+
 class IntegrationTestRead(BaseModel):
     ok: bool
     detail: str
-    checks: dict[str, Any]
+    checks: list[AccessCheckRead]
+    learned: dict[str, Any] = Field(description="Settings discovered and saved (codebase, zone URL)")
+
+
+class WebhookRegistrationRead(BaseModel):
+    webhook_url: str
+    registered: bool = Field(description="False: enter the instructions in the PSA by hand")
+    external_id: str | None
+    detail: str
+    instructions: list[str]
 
 
 class ClientRead(BaseModel):

@@ -176,6 +176,10 @@ class ConnectorFactory(Protocol):
         """Config safe to show: every secret field masked."""
         ...
 
+    def secret_values(self, kind: str, config: dict[str, Any]) -> list[str]:
+        """The config's secret values, so text shown to people can be scrubbed of them."""
+        ...
+
     def own_identity(self, kind: str, config: dict[str, Any]) -> str | None:
         """The PSA identity Deskhand writes as, without building a client."""
         ...

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,14 +20,27 @@ from core.errors import ValidationFailed
 MASK = "••••••"
 
 
+PsaBuilder = Callable[[Any, "httpx.AsyncBaseTransport | None"], PsaConnector]
+ReceiverBuilder = Callable[[Any, "Registry"], WebhookReceiver]
+
+
 @dataclass(frozen=True)
 class VendorKind:
     config_model: type[BaseModel]
     label: str
+    build_psa: PsaBuilder
+    build_receiver: ReceiverBuilder
 
 
 KINDS: dict[str, VendorKind] = {
-    "connectwise": VendorKind(config_model=ConnectWiseConfig, label="ConnectWise PSA"),
+    "connectwise": VendorKind(
+        config_model=ConnectWiseConfig,
+        label="ConnectWise PSA",
+        build_psa=lambda config, transport: ConnectWiseClient(config, transport=transport),
+        build_receiver=lambda config, registry: ConnectWiseWebhookReceiver(
+            config, http=registry.webhook_http(), key_cache=registry.key_cache
+        ),
+    ),
 }
 
 
@@ -39,7 +53,7 @@ class Registry:
 
     def __init__(self, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self._transport = transport
-        self._key_cache = SigningKeyCache()
+        self.key_cache: SigningKeyCache = SigningKeyCache()
         self._webhook_http: httpx.AsyncClient | None = None
         # Building a client loads the CA bundle (~20 ms of CPU) and rediscovers the codebase, so each
         # integration keeps one per event loop (httpx clients belong to the loop that opened them).
@@ -71,11 +85,13 @@ class Registry:
             k: MASK if isinstance(v, SecretStr) else v for k, v in model.model_dump(mode="python").items()
         }
 
-    def own_identity(self, kind: str, config: dict[str, Any]) -> str | None:
+    def secret_values(self, kind: str, config: dict[str, Any]) -> list[str]:
         model = self._model(kind, config)
-        if isinstance(model, ConnectWiseConfig):
-            return model.api_member_identifier
-        return None
+        return [v.get_secret_value() for v in model.__dict__.values() if isinstance(v, SecretStr)]
+
+    def own_identity(self, kind: str, config: dict[str, Any]) -> str | None:
+        identity = getattr(self._model(kind, config), "own_identity", None)
+        return identity if isinstance(identity, str) else None
 
     def psa(self, kind: str, config: dict[str, Any]) -> PsaConnector:
         """A shared client: callers must not close it (``aclose`` of the registry does)."""
@@ -89,18 +105,13 @@ class Registry:
 
     def new_psa(self, kind: str, config: dict[str, Any]) -> PsaConnector:
         """A private client the caller closes (connection tests with unsaved credentials)."""
-        model = self._model(kind, config)
-        if isinstance(model, ConnectWiseConfig):
-            return ConnectWiseClient(model, transport=self._transport)
-        raise ValidationFailed(f"'{kind}' is not a PSA integration")
+        return KINDS[kind].build_psa(self._model(kind, config), self._transport)
 
     def webhook_receiver(self, kind: str, config: dict[str, Any]) -> WebhookReceiver:
-        model = self._model(kind, config)
-        if isinstance(model, ConnectWiseConfig):
-            return ConnectWiseWebhookReceiver(model, http=self._http(), key_cache=self._key_cache)
-        raise ValidationFailed(f"'{kind}' does not receive webhooks")
+        return KINDS[kind].build_receiver(self._model(kind, config), self)
 
-    def _http(self) -> httpx.AsyncClient:
+    def webhook_http(self) -> httpx.AsyncClient:
+        """One client for webhook-time fetches (ConnectWise signing keys), shared by all receivers."""
         if self._webhook_http is None:
             self._webhook_http = httpx.AsyncClient(
                 transport=self._transport, timeout=httpx.Timeout(10.0), follow_redirects=False

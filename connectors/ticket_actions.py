@@ -1,19 +1,21 @@
 """Ticket actions every PSA offers, written once over the ``PsaConnector`` protocol.
 
-They act only on the ticket bound in the ``ActionContext``: the model never names a ticket or company.
+They act only on the ticket bound in the ``ActionContext``: the model never names a ticket or company,
+and a contact it names must belong to the ticket's own company.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from connectors.base import Action, ActionContext, ActionResult, Risk
-from core.domain import StatusOption, Ticket
+from connectors.ticket_field_actions import FIELD_ACTIONS, PSA
+from core.domain import Ticket, TicketSearch, TicketState, TicketSummary
 from core.fencing import fence
 
-PSA = "psa"  # satisfied by whichever PSA integration delivered the ticket
+MAX_SEARCH_RESULTS = 20
 
 
 class NoInput(BaseModel):
@@ -24,9 +26,30 @@ class InternalNoteInput(BaseModel):
     text: str = Field(min_length=1, max_length=8000, description="The note, in plain text")
 
 
-class StatusInput(BaseModel):
-    status: str = Field(
-        min_length=1, max_length=100, description="Target status by its name as shown in the PSA, or its id"
+class CustomerNoteInput(BaseModel):
+    text: str = Field(
+        min_length=1,
+        max_length=8000,
+        description="The reply the customer will read, in plain text; polite, no internal details",
+    )
+
+
+class SearchInput(BaseModel):
+    text: str | None = Field(
+        default=None, max_length=200, description="Words to look for in ticket summaries"
+    )
+    requester_only: bool = Field(
+        default=False, description="Only tickets from this ticket's requester (contact)"
+    )
+    state: Literal["open", "closed", "any"] = Field(default="any", description="Open, closed or any")
+    limit: int = Field(default=10, ge=1, le=MAX_SEARCH_RESULTS)
+
+
+class ContactInput(BaseModel):
+    contact_id: str | None = Field(
+        default=None,
+        max_length=40,
+        description="A contact id of this ticket's company; omit for the ticket's requester",
     )
 
 
@@ -36,12 +59,17 @@ def ticket_view(ticket: Ticket) -> dict[str, Any]:
         "number": ticket.number,
         "status": ticket.status,
         "board": ticket.board,
+        "assignee": ticket.assignee,
         "priority": ticket.priority,
         "type": ticket.type,
+        "subtype": ticket.subtype,
+        "item": ticket.item,
+        "closed": ticket.closed,
         "company": ticket.company.name,
         "contact": fence("contact name", ticket.contact.name)
         if ticket.contact and ticket.contact.name
         else None,
+        "contact_email": ticket.contact.email if ticket.contact else None,
         "summary": fence("ticket summary", ticket.summary),
         "description": fence("ticket description", ticket.description[:6000]),
         "notes": [
@@ -53,6 +81,17 @@ def ticket_view(ticket: Ticket) -> dict[str, Any]:
             }
             for note in ticket.notes[-20:]
         ],
+    }
+
+
+def summary_view(found: TicketSummary) -> dict[str, Any]:
+    return {
+        "number": found.number,
+        "summary": fence("ticket summary", found.summary),
+        "status": found.status,
+        "closed": found.closed,
+        "contact": fence("contact name", found.contact_name) if found.contact_name else None,
+        "created_at": found.created_at.isoformat() if found.created_at else None,
     }
 
 
@@ -71,43 +110,122 @@ async def add_internal_note(ctx: ActionContext, args: InternalNoteInput) -> Acti
     )
 
 
-def pick_status(options: list[StatusOption], wanted: str) -> StatusOption | None:
-    key = " ".join(wanted.split()).casefold()
-    for option in options:
-        if option.external_id == wanted.strip() or " ".join(option.name.split()).casefold() == key:
-            return option
-    return None
-
-
-async def set_ticket_status(ctx: ActionContext, args: StatusInput) -> ActionResult:
-    options = await ctx.psa.list_statuses(ctx.ticket)
-    target = pick_status(options, args.status)
-    if target is None:
-        names = ", ".join(o.name for o in options) or "none"
-        return ActionResult(
-            ok=False, summary=f"No status called '{args.status}' on this ticket's board. Valid: {names}"
-        )
-    before = {"status": ctx.ticket.status, "status_id": ctx.ticket.status_id}
-    await ctx.psa.set_status(ctx.ticket, target)
+async def add_customer_note(ctx: ActionContext, args: CustomerNoteInput) -> ActionResult:
+    note = await ctx.psa.add_note(ctx.ticket.external_id, args.text, internal=False)
     return ActionResult(
         ok=True,
-        summary=f"Status of ticket #{ctx.ticket.number} changed from {ctx.ticket.status} to {target.name}",
-        before=before,
-        after={"status": target.name, "status_id": target.external_id},
+        summary=f"Replied to the customer on ticket #{ctx.ticket.number}",
+        data={"note_id": note.external_id},
+        after={"note_id": note.external_id, "customer_visible": True},
     )
 
 
-TICKET_ACTIONS: tuple[Action, ...] = (
+async def search_client_tickets(ctx: ActionContext, args: SearchInput) -> ActionResult:
+    contact = ctx.ticket.contact
+    if args.requester_only and (contact is None or contact.external_id is None):
+        return ActionResult(ok=False, summary="This ticket has no requester contact to search by")
+    query = TicketSearch(
+        company_id=ctx.ticket.company.external_id,  # never from the model: the tool is client-scoped
+        contact_id=contact.external_id if args.requester_only and contact else None,
+        text=args.text.strip() if args.text and args.text.strip() else None,
+        state=TicketState(args.state),
+        limit=args.limit,
+        exclude_ticket_id=ctx.ticket.external_id,
+    )
+    found = await ctx.psa.search_tickets(query)
+    found = [t for t in found if t.company_id in (None, query.company_id)][: args.limit]
+    return ActionResult(
+        ok=True,
+        summary=f"Found {len(found)} ticket(s) of {ctx.ticket.company.name}",
+        data={"tickets": [summary_view(t) for t in found]},
+    )
+
+
+async def get_contact(ctx: ActionContext, args: ContactInput) -> ActionResult:
+    contact_id = args.contact_id or (ctx.ticket.contact.external_id if ctx.ticket.contact else None)
+    if not contact_id:
+        return ActionResult(ok=False, summary="This ticket has no requester contact")
+    contact = await ctx.psa.get_contact(contact_id.strip())
+    if contact.company_id != ctx.ticket.company.external_id:
+        # Another client's contact: refuse without showing anything of it.
+        return ActionResult(
+            ok=False, summary=f"Contact {contact_id} is not a contact of this ticket's company"
+        )
+    return ActionResult(
+        ok=True,
+        summary=f"Loaded contact {contact.external_id}",
+        data={
+            "name": fence("contact name", contact.name),
+            "email": contact.email,
+            "phone": contact.phone,
+            "title": fence("contact title", contact.title) if contact.title else None,
+            "company": contact.company_name,
+            "inactive": contact.inactive,
+        },
+    )
+
+
+async def get_company(ctx: ActionContext, _: NoInput) -> ActionResult:
+    company = await ctx.psa.get_company(ctx.ticket.company.external_id)
+    return ActionResult(
+        ok=True,
+        summary=f"Loaded company {company.name}",
+        data={
+            "name": company.name,
+            "identifier": company.identifier,
+            "phone": company.phone,
+            "website": company.website,
+            "address": company.address,
+            "status": company.status,
+            "inactive": company.inactive,
+        },
+    )
+
+
+READ_ACTIONS: tuple[Action, ...] = (
     Action(
         name="get_ticket",
-        description="Read the current ticket again: status, board, priority, summary, description and recent "
-        "notes. Use it when you need fresher details than the ticket you were given.",
+        description="Read the current ticket again: status, board, assignee, priority, type, summary, "
+        "description and recent notes. Use it when you need fresher details than the ticket you were given.",
         input_model=NoInput,
         risk=Risk.READ,
         reversible=True,
         integration_kind=PSA,
         handler=get_ticket,
     ),
+    Action(
+        name="search_client_tickets",
+        description="Search this client's other tickets, newest first: by words in the summary, only the "
+        "requester's, open or closed. Use it to find duplicates, recurring problems or how it was solved "
+        "before.",
+        input_model=SearchInput,
+        risk=Risk.READ,
+        reversible=True,
+        integration_kind=PSA,
+        handler=search_client_tickets,
+    ),
+    Action(
+        name="get_contact",
+        description="Read the requester's contact record (name, email, phone, title), or another contact "
+        "of the same company by id.",
+        input_model=ContactInput,
+        risk=Risk.READ,
+        reversible=True,
+        integration_kind=PSA,
+        handler=get_contact,
+    ),
+    Action(
+        name="get_company",
+        description="Read the ticket's company record: name, identifier, phone, website, address, status.",
+        input_model=NoInput,
+        risk=Risk.READ,
+        reversible=True,
+        integration_kind=PSA,
+        handler=get_company,
+    ),
+)
+
+NOTE_ACTIONS: tuple[Action, ...] = (
     Action(
         name="add_internal_note",
         description="Add an internal note (not visible to the customer) to the current ticket, e.g. findings "
@@ -119,14 +237,15 @@ TICKET_ACTIONS: tuple[Action, ...] = (
         handler=add_internal_note,
     ),
     Action(
-        name="set_ticket_status",
-        description="Change the current ticket's status. Give the status name exactly as the PSA shows it "
-        "(for example 'Waiting on Client' or 'In Progress'); the valid names are listed if it does not "
-        "exist.",
-        input_model=StatusInput,
+        name="add_customer_note",
+        description="Reply to the customer on the current ticket: a note the requester can see (and may be "
+        "emailed by the PSA). Never include internal details, credentials or other clients' information.",
+        input_model=CustomerNoteInput,
         risk=Risk.WRITE,
-        reversible=True,
+        reversible=False,
         integration_kind=PSA,
-        handler=set_ticket_status,
+        handler=add_customer_note,
     ),
 )
+
+TICKET_ACTIONS: tuple[Action, ...] = READ_ACTIONS + NOTE_ACTIONS + FIELD_ACTIONS

@@ -8,22 +8,23 @@ from fastapi import APIRouter, status
 
 from agent.runtime import Runtime
 from api.deps import RuntimeDep, SessionDep
-from api.schemas import IntegrationCreate, IntegrationList, IntegrationRead, IntegrationTestRead
-from core.errors import IntegrationError
+from api.integration_ops import register_webhook, test_integration, webhook_url
+from api.schemas import (
+    IntegrationCreate,
+    IntegrationList,
+    IntegrationRead,
+    IntegrationTestRead,
+    WebhookRegistrationRead,
+)
 from core.integration_store import (
     create_integration,
     get_integration_row,
     list_integrations,
     load_integration,
-    update_integration_config,
 )
 from core.tables import Integration
 
 router = APIRouter(prefix="/integrations", tags=["integrations"])
-
-
-def webhook_url(runtime: Runtime, row: Integration) -> str:
-    return f"{runtime.settings.public_url.rstrip('/')}/webhooks/{row.kind}/{row.id}"
 
 
 def _read(runtime: Runtime, row: Integration, config: dict[str, Any]) -> IntegrationRead:
@@ -33,7 +34,7 @@ def _read(runtime: Runtime, row: Integration, config: dict[str, Any]) -> Integra
         name=row.name,
         status=row.status,
         config=runtime.connectors.public_config(row.kind, config),
-        webhook_url=webhook_url(runtime, row),
+        webhook_url=webhook_url(runtime.settings.public_url, row.kind, row.id),
         created_at=row.created_at,
     )
 
@@ -64,21 +65,18 @@ async def get_one(integration_id: int, session: SessionDep, runtime: RuntimeDep)
 async def test_connection(
     integration_id: int, session: SessionDep, runtime: RuntimeDep
 ) -> IntegrationTestRead:
-    """Reach the PSA with the stored credentials; ConnectWise's codebase is discovered and saved."""
-    record = await load_integration(session, integration_id, box=runtime.box)
-    psa = runtime.connectors.new_psa(record.kind, record.config)
-    checks: dict[str, Any] = {}
-    try:
-        discover = getattr(psa, "discover_codebase", None)
-        if discover is not None:
-            codebase = await discover()
-            checks["codebase"] = codebase
-            if record.config.get("codebase") != codebase:
-                await update_integration_config(
-                    session, integration_id, box=runtime.box, config={**record.config, "codebase": codebase}
-                )
-    except IntegrationError as exc:
-        return IntegrationTestRead(ok=False, detail=exc.detail, checks=checks)
-    finally:
-        await psa.aclose()
-    return IntegrationTestRead(ok=True, detail="reached the PSA", checks=checks)
+    """Probe what the stored credentials allow; discovered settings (codebase, zone) are saved."""
+    return await test_integration(session, integration_id, connectors=runtime.connectors, box=runtime.box)
+
+
+@router.post("/{integration_id}/register-webhook")
+async def register(integration_id: int, session: SessionDep, runtime: RuntimeDep) -> WebhookRegistrationRead:
+    """Create the PSA's ticket webhook pointing at Deskhand (Halo: the settings to enter by hand)."""
+    return await register_webhook(
+        session,
+        integration_id,
+        connectors=runtime.connectors,
+        box=runtime.box,
+        public_url=runtime.settings.public_url,
+        reveal_secrets=False,
+    )
