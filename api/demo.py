@@ -61,13 +61,13 @@ STARTER_WORKFLOWS = (
     StarterWorkflow(
         "Password reset or locked account",
         "The requester cannot sign in, forgot their password, or says their account is locked.",
-        "Set priority to P2 High. Search the client's tickets for the requester's earlier sign-in problems "
+        "Set priority to P2 - High. Search the client's tickets for the requester's earlier sign-in problems "
         "and mention any in an internal note. Set the status to In Progress.",
     ),
     StarterWorkflow(
         "Suspected phishing",
         "The requester reports a suspicious email, link or attachment, or thinks they were phished.",
-        "Set priority to P1 Critical and type to Incident. Add an internal note listing what to check "
+        "Set priority to P1 - Critical and type to Incident. Add an internal note listing what to check "
         "(sender, links clicked, credentials entered). Reply to the customer: do not click anything, we are "
         "looking at it.",
     ),
@@ -80,7 +80,7 @@ STARTER_WORKFLOWS = (
     StarterWorkflow(
         "Printer problems",
         "A printer is offline, jammed, not printing or missing from a computer.",
-        "Set priority to P3 Medium. Reply to the customer asking for the printer's name and whether others "
+        "Set priority to P3 - Medium. Reply to the customer asking for the printer's name and whether others "
         "can print. Set the status to Waiting on Client.",
     ),
 )

@@ -15,6 +15,7 @@ from pydantic import BaseModel, SecretStr, ValidationError
 from connectors.base import PsaConnector, WebhookReceiver
 from connectors.connectwise import ConnectWiseClient, ConnectWiseConfig, ConnectWiseWebhookReceiver
 from connectors.connectwise.webhook import SigningKeyCache
+from connectors.sandbox import SandboxConfig, SandboxPsa, SandboxWebhookReceiver
 from core.errors import ValidationFailed
 
 MASK = "••••••"
@@ -40,6 +41,12 @@ KINDS: dict[str, VendorKind] = {
         build_receiver=lambda config, registry: ConnectWiseWebhookReceiver(
             config, http=registry.webhook_http(), key_cache=registry.key_cache
         ),
+    ),
+    "sandbox": VendorKind(
+        config_model=SandboxConfig,
+        label="Sandbox PSA (in memory, for trying Deskhand)",
+        build_psa=lambda config, _transport: SandboxPsa(config),
+        build_receiver=lambda config, _registry: SandboxWebhookReceiver(config),
     ),
 }
 
