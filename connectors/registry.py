@@ -15,6 +15,7 @@ from pydantic import BaseModel, SecretStr, ValidationError
 from connectors.base import PsaConnector, WebhookReceiver
 from connectors.connectwise import ConnectWiseClient, ConnectWiseConfig, ConnectWiseWebhookReceiver
 from connectors.connectwise.webhook import SigningKeyCache
+from connectors.halopsa import HaloClient, HaloConfig, HaloWebhookReceiver
 from connectors.sandbox import SandboxConfig, SandboxPsa, SandboxWebhookReceiver
 from core.errors import ValidationFailed
 
@@ -41,6 +42,12 @@ KINDS: dict[str, VendorKind] = {
         build_receiver=lambda config, registry: ConnectWiseWebhookReceiver(
             config, http=registry.webhook_http(), key_cache=registry.key_cache
         ),
+    ),
+    "halopsa": VendorKind(
+        config_model=HaloConfig,
+        label="HaloPSA",
+        build_psa=lambda config, transport: HaloClient(config, transport=transport),
+        build_receiver=lambda config, _registry: HaloWebhookReceiver(config),
     ),
     "sandbox": VendorKind(
         config_model=SandboxConfig,

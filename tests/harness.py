@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +41,18 @@ def make_settings(
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
+@dataclass(frozen=True)
+class PsaKit:
+    """How a test reaches one PSA: its integration config, its fake at the HTTP boundary (none for the
+    in-memory sandbox) and how its webhooks are authenticated."""
+
+    kind: str
+    config: dict[str, Any]
+    auth_headers: Callable[[bytes], dict[str, str]]
+    host: str | None = None
+    handle: Callable[[str, str, dict[str, str], bytes], tuple[int, Any]] | None = None
+
+
 @dataclass
 class Stack:
     api: httpx.AsyncClient
@@ -49,6 +61,16 @@ class Stack:
     llm: ScriptedLLM
     integration_id: int
     settings: Settings
+    kit: PsaKit | None = None
+
+    async def deliver_event(self, envelope: dict[str, Any]) -> httpx.Response:
+        """Deliver a webhook of the stack's PSA kit, authenticated as that PSA would."""
+        assert self.kit is not None
+        body = json.dumps(envelope).encode()
+        headers = {"content-type": "application/json", **self.kit.auth_headers(body)}
+        return await self.api.post(
+            f"/webhooks/{self.kit.kind}/{self.integration_id}", content=body, headers=headers
+        )
 
     @property
     def auth(self) -> dict[str, str]:
@@ -120,15 +142,19 @@ class Stack:
         assert response.status_code == 200, response.text
 
 
-def mount_fakes(router: respx.MockRouter, fake_cw: FakeConnectWise, llm: ScriptedLLM) -> None:
-    def cw_side_effect(request: httpx.Request) -> httpx.Response:
-        status, payload = fake_cw.handle(
-            request.method,
-            str(request.url),
-            {k.lower(): v for k, v in request.headers.items()},
-            request.content,
-        )
+def _side_effect(
+    handle: Callable[[str, str, dict[str, str], bytes], tuple[int, Any]],
+) -> Callable[[httpx.Request], httpx.Response]:
+    def respond(request: httpx.Request) -> httpx.Response:
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        status, payload = handle(request.method, str(request.url), headers, request.content)
         return httpx.Response(status, json=payload)
+
+    return respond
+
+
+def mount_fakes(router: respx.MockRouter, fake_cw: FakeConnectWise, llm: ScriptedLLM) -> None:
+    cw_side_effect = _side_effect(fake_cw.handle)
 
     def llm_side_effect(request: httpx.Request) -> httpx.Response:
         status, payload = llm.handle(request.content)
@@ -140,8 +166,10 @@ def mount_fakes(router: respx.MockRouter, fake_cw: FakeConnectWise, llm: Scripte
 
 @asynccontextmanager
 async def running_stack(
-    settings: Settings, llm: ScriptedLLM, fake_cw: FakeConnectWise
+    settings: Settings, llm: ScriptedLLM, fake_cw: FakeConnectWise | None = None, *, kit: PsaKit | None = None
 ) -> AsyncIterator[Stack]:
+    """The app with one PSA integration: ConnectWise on ``fake_cw`` by default, or ``kit``'s PSA."""
+    fake_cw = fake_cw or FakeConnectWise()
     from core.database import Database
     from core.migrations.runner import upgrade
     from core.tokens import create_token
@@ -156,15 +184,17 @@ async def running_stack(
     app = create_app(settings)
     with respx.mock(assert_all_called=False) as router, models.override_allow_model_requests(True):
         mount_fakes(router, fake_cw, llm)
+        if kit is not None and kit.host is not None and kit.handle is not None:
+            router.route(host=kit.host).mock(side_effect=_side_effect(kit.handle))
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://deskhand.test") as api:
                 response = await api.post(
                     "/api/v1/integrations",
                     json={
-                        "kind": "connectwise",
-                        "name": "Acme CW",
-                        "config": cw.integration_config(fake_cw.origin),
+                        "kind": kit.kind if kit else "connectwise",
+                        "name": f"Acme {kit.kind if kit else 'connectwise'}",
+                        "config": kit.config if kit else cw.integration_config(fake_cw.origin),
                     },
                     headers={"Authorization": f"Bearer {token}"},
                 )
@@ -176,4 +206,5 @@ async def running_stack(
                     llm=llm,
                     integration_id=response.json()["id"],
                     settings=settings,
+                    kit=kit,
                 )

@@ -109,3 +109,14 @@ def agent_sets_status(status: str, summary: str = "Set the status and left a sum
         return completion(content=summary)
 
     return reply
+
+
+def agent_calls(*calls: tuple[str, dict[str, Any]], summary: str = "Done.") -> Script:
+    """Agent that makes ``calls`` in its first turn, then finishes with ``summary``."""
+
+    def reply(request: dict[str, Any]) -> Reply:
+        if not tool_results(request):
+            return completion(tool_calls=list(calls))
+        return completion(content=summary)
+
+    return reply
