@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
 
+from connectors.autotask import AutotaskClient, AutotaskConfig, AutotaskWebhookReceiver
 from connectors.base import PsaConnector, WebhookReceiver
 from connectors.connectwise import ConnectWiseClient, ConnectWiseConfig, ConnectWiseWebhookReceiver
 from connectors.connectwise.webhook import SigningKeyCache
@@ -42,6 +43,12 @@ KINDS: dict[str, VendorKind] = {
         build_receiver=lambda config, registry: ConnectWiseWebhookReceiver(
             config, http=registry.webhook_http(), key_cache=registry.key_cache
         ),
+    ),
+    "autotask": VendorKind(
+        config_model=AutotaskConfig,
+        label="Autotask PSA",
+        build_psa=lambda config, transport: AutotaskClient(config, transport=transport),
+        build_receiver=lambda config, _registry: AutotaskWebhookReceiver(config),
     ),
     "halopsa": VendorKind(
         config_model=HaloConfig,

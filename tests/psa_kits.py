@@ -7,7 +7,9 @@ import uuid
 import httpx
 
 from connectors.sandbox import signature_headers
+from evals.fakes import autotask_payloads as at
 from evals.fakes import halopsa_payloads as hp
+from evals.fakes.autotask import FakeAutotask
 from evals.fakes.halopsa import FakeHalo
 from tests.harness import PsaKit
 
@@ -27,6 +29,16 @@ def halo_kit(fake: FakeHalo) -> PsaKit:
         kind="halopsa",
         config=hp.integration_config(fake.origin),
         auth_headers=lambda body: hp.auth_headers(body),
+        host=httpx.URL(fake.origin).host,
+        handle=fake.handle,
+    )
+
+
+def autotask_kit(fake: FakeAutotask) -> PsaKit:
+    return PsaKit(
+        kind="autotask",
+        config=at.integration_config(fake.origin),
+        auth_headers=lambda body: at.signed_headers(body),
         host=httpx.URL(fake.origin).host,
         handle=fake.handle,
     )

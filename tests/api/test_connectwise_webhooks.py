@@ -48,8 +48,8 @@ async def test_same_callback_delivered_ten_times_starts_one_run(
     assert len(activity["runs"]) == 1
     assert await _count(settings.resolved_database_url, TicketEvent) == 1
     assert await _count(settings.resolved_database_url, Run) == 1
-    # Exactly one plan note and one outcome note on the ticket.
-    assert len(fake_cw.writes("POST")) == 2
+    # Exactly one summary note (plan and outcome) on the ticket.
+    assert len(fake_cw.writes("POST")) == 1
 
 
 async def test_forged_or_missing_signature_is_401_and_nothing_is_stored(tmp_path: Path) -> None:
@@ -126,7 +126,7 @@ async def test_our_own_note_echoed_back_is_suppressed(tmp_path: Path) -> None:
     assert llm_calls_after_echoes == llm_calls  # no model call for either echo
     assert changed["kind"] == "run" and changed["status"] == "succeeded"
     assert len(activity["runs"]) == 2
-    assert await _count(settings.resolved_database_url, NotePosted) == 4
+    assert await _count(settings.resolved_database_url, NotePosted) == 2  # one summary note per run
 
 
 async def test_non_ticket_and_delete_events_are_acknowledged_and_ignored(tmp_path: Path) -> None:

@@ -16,9 +16,9 @@ from pydantic import ValidationError
 
 from connectors.base import PsaConnector
 from connectors.connectwise import ConnectWiseClient, ConnectWiseConfig
-from connectors.http import parse_retry_after
 from connectors.connectwise.mapping import map_ticket
-from core.domain import StatusOption
+from connectors.http import parse_retry_after
+from core.domain import Picklist, PicklistOption, TicketChanges
 from core.errors import IntegrationError, ValidationFailed
 from evals.fakes import connectwise_payloads as cw
 
@@ -186,27 +186,27 @@ async def test_notes_beyond_one_page_are_followed(
     assert len(ticket.notes) == 100
 
 
-async def test_list_statuses_skips_inactive_and_caches_per_board_for_ten_minutes(
+async def test_status_options_skip_inactive_and_are_cached_per_board_for_ten_minutes(
     client: ConnectWiseClient, router: respx.MockRouter, clock: FakeClock
 ) -> None:
     route = router.get(f"{cw.API}/service/boards/1/statuses").respond(200, json=cw.board_statuses())
     ticket = map_ticket(cw.ticket(), [])
 
-    options = await client.list_statuses(ticket)
+    options = await client.list_options(Picklist.STATUS, ticket)
 
     assert str(route.calls.last.request.url) == f"{cw.API}/service/boards/1/statuses?pageSize=1000"
     assert_api_auth(route.calls.last.request)
-    assert [(o.external_id, o.name, o.closed) for o in options] == [
-        ("16", "New", False),
-        ("17", "In Progress", False),
-        ("18", "Waiting on Client", False),
-        ("20", ">Closed", True),
+    assert [(o.external_id, o.name, o.closed, o.parent_id) for o in options] == [
+        ("16", "New", False, "1"),
+        ("17", "In Progress", False, "1"),
+        ("18", "Waiting on Client", False, "1"),
+        ("20", ">Closed", True, "1"),
     ]
     clock.now += 599
-    assert await client.list_statuses(ticket) == options
+    assert await client.list_options(Picklist.STATUS, ticket) == options
     assert route.call_count == 1
     clock.now += 2
-    await client.list_statuses(ticket)
+    await client.list_options(Picklist.STATUS, ticket)
     assert route.call_count == 2
 
 
@@ -238,15 +238,88 @@ async def test_add_note_posts_service_note(
     assert (result.external_id, result.internal, result.author) == ("9100", internal, cw.API_MEMBER)
 
 
-async def test_set_status_sends_json_patch(client: ConnectWiseClient, router: respx.MockRouter) -> None:
+STATUS_IN_PROGRESS = PicklistOption(external_id="17", name="In Progress", parent_id="1")
+
+
+async def test_update_ticket_with_a_status_sends_one_json_patch(
+    client: ConnectWiseClient, router: respx.MockRouter
+) -> None:
     route = router.patch(TICKET_URL).respond(200, json=cw.ticket(status=(17, "In Progress")))
-    ticket = map_ticket(cw.ticket(), [])
 
-    await client.set_status(ticket, StatusOption(external_id="17", name="In Progress"))
+    await client.update_ticket(map_ticket(cw.ticket(), []), TicketChanges(status=STATUS_IN_PROGRESS))
 
-    assert_api_auth(route.calls.last.request)
+    request = route.calls.last.request
+    assert request.method == "PATCH" and str(request.url) == TICKET_URL
+    assert_api_auth(request)
+    assert request.headers["Content-Type"] == "application/json"
+    assert json.loads(request.content) == [{"op": "replace", "path": "status", "value": {"id": 17}}]
+
+
+async def test_update_ticket_sends_every_field_in_one_request(
+    client: ConnectWiseClient, router: respx.MockRouter
+) -> None:
+    route = router.patch(TICKET_URL).respond(200, json=cw.ticket())
+    changes = TicketChanges(
+        board=PicklistOption(external_id="3", name="Escalations"),
+        status=PicklistOption(external_id="302", name="Escalated", parent_id="3"),
+        type=PicklistOption(external_id="9", name="Request", parent_id="3"),
+        subtype=PicklistOption(external_id="21", name="Email", parent_id="9"),
+        item=PicklistOption(external_id="31", name="Reset", parent_id="3"),
+        priority=PicklistOption(external_id="2", name="Priority 1 - Emergency Response"),
+        member=PicklistOption(external_id="akhan", name="Aisha Khan"),
+    )
+
+    await client.update_ticket(map_ticket(cw.ticket(), []), changes)
+
+    assert route.call_count == 1
     assert json.loads(route.calls.last.request.content) == [
-        {"op": "replace", "path": "status", "value": {"id": 17}}
+        {"op": "replace", "path": "board", "value": {"id": 3}},
+        {"op": "replace", "path": "status", "value": {"id": 302}},
+        {"op": "replace", "path": "type", "value": {"id": 9}},
+        {"op": "replace", "path": "subType", "value": {"id": 21}},
+        {"op": "replace", "path": "item", "value": {"id": 31}},
+        {"op": "replace", "path": "priority", "value": {"id": 2}},
+        {"op": "replace", "path": "owner", "value": {"identifier": "akhan"}},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (TicketChanges(board=PicklistOption(external_id="3", name="Escalations")), "needs a status of that"),
+        (
+            TicketChanges(status=PicklistOption(external_id="302", name="Escalated", parent_id="3")),
+            "belongs to board 3",
+        ),
+        (
+            TicketChanges(
+                board=PicklistOption(external_id="3", name="Escalations"), status=STATUS_IN_PROGRESS
+            ),
+            "belongs to board 1",
+        ),
+        (TicketChanges(member=PicklistOption(external_id="john smith", name="x")), "member identifier"),
+        (TicketChanges(priority=PicklistOption(external_id="../4", name="x")), "positive integer"),
+    ],
+)
+async def test_update_ticket_refuses_impossible_changes_before_any_request(
+    client: ConnectWiseClient, router: respx.MockRouter, changes: TicketChanges, message: str
+) -> None:
+    with pytest.raises(ValidationFailed, match=message):
+        await client.update_ticket(map_ticket(cw.ticket(), []), changes)
+    assert router.calls.call_count == 0
+
+
+async def test_update_ticket_without_changes_sends_nothing(
+    client: ConnectWiseClient, router: respx.MockRouter
+) -> None:
+    await client.update_ticket(map_ticket(cw.ticket(), []), TicketChanges())
+    assert router.calls.call_count == 0
+    board_unchanged = TicketChanges(board=PicklistOption(external_id="1", name="Help Desk"))
+    route = router.patch(TICKET_URL).respond(200, json=cw.ticket())
+    await client.update_ticket(map_ticket(cw.ticket(), []), board_unchanged)  # same board: no status needed
+    assert route.call_count == 1
+    assert json.loads(route.calls.last.request.content) == [
+        {"op": "replace", "path": "board", "value": {"id": 1}}
     ]
 
 
@@ -256,7 +329,9 @@ async def test_ids_that_are_not_integers_never_reach_the_network(
     with pytest.raises(ValidationFailed):
         await client.get_ticket("4711/../../system/members")
     with pytest.raises(ValidationFailed):
-        await client.set_status(map_ticket(cw.ticket(), []), StatusOption(external_id="x", name="Bad"))
+        await client.update_ticket(
+            map_ticket(cw.ticket(), []), TicketChanges(status=PicklistOption(external_id="x", name="Bad"))
+        )
     assert router.calls.call_count == 0
 
 
@@ -276,14 +351,26 @@ async def test_served_fixtures_and_sent_bodies_match_vendor_schemas(
     patch = router.patch(TICKET_URL).respond(200, json=cw.ticket())
     await client.add_note("4711", "internal", internal=True)
     await client.add_note("4711", "public", internal=False)
-    await client.set_status(map_ticket(cw.ticket(), []), StatusOption(external_id="17", name="In Progress"))
+    every_field = TicketChanges(
+        board=PicklistOption(external_id="3", name="Escalations"),
+        status=PicklistOption(external_id="302", name="Escalated"),
+        type=PicklistOption(external_id="9", name="Request"),
+        subtype=PicklistOption(external_id="21", name="Email"),
+        item=PicklistOption(external_id="31", name="Reset"),
+        priority=PicklistOption(external_id="2", name="Priority 1"),
+        member=PicklistOption(external_id="akhan", name="Aisha Khan"),
+    )
+    await client.update_ticket(map_ticket(cw.ticket(), []), every_field)
 
     for call in route.calls:
         assert_conforms(json.loads(call.request.content), "ServiceNote", schemas)
-    [operation] = json.loads(patch.calls.last.request.content)
+    operations = json.loads(patch.calls.last.request.content)
     ticket_props = schemas["Ticket"]["properties"]
-    assert operation["path"] in ticket_props
-    assert cw.schema_problems(operation["value"], ticket_props[operation["path"]], schemas) == []
+    assert len(operations) == 7
+    for operation in operations:
+        assert set(operation) == {"op", "path", "value"} and operation["op"] == "replace"
+        assert operation["path"] in ticket_props
+        assert cw.schema_problems(operation["value"], ticket_props[operation["path"]], schemas) == []
 
 
 def test_schema_check_catches_a_misspelt_property(schemas: dict[str, Any]) -> None:
@@ -414,6 +501,7 @@ async def test_client_satisfies_protocol_and_never_shows_secrets() -> None:
     assert isinstance(client, PsaConnector)
     assert client.kind == "connectwise" and client.own_identity == cw.API_MEMBER
     config = cw.config()
+    assert config.own_identity == cw.API_MEMBER
     for text in (repr(config), str(config), repr(client), config.model_dump_json()):
         assert cw.PRIVATE_KEY not in text
     schema = ConnectWiseConfig.model_json_schema()

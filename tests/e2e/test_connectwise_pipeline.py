@@ -51,23 +51,24 @@ async def test_signed_callback_runs_matcher_plan_agent_and_records_activity(
     assert call["result"]["before"]["status"] == "New"
     assert call["result"]["after"]["status"] == "Waiting on Client"
 
-    plan_note, outcome_note = detail["notes"]
-    assert plan_note["purpose"] == "plan"
-    assert "Printer problems" in plan_note["text"] and "power-cycle" in plan_note["text"]
-    assert outcome_note["purpose"] == "outcome"
+    [summary_note] = detail["notes"]
+    assert summary_note["purpose"] == "summary"
+    assert "Printer problems" in summary_note["text"] and "power-cycle" in summary_note["text"]
+    assert "Outcome:" in summary_note["text"]
     assert detail["input_tokens"] > 0 and detail["requests"] >= 3
     assert detail["ticket_number"] == "4711" and detail["client_id"] is not None
 
-    # What ConnectWise actually received: the plan note, the status patch, the outcome note.
+    # What ConnectWise actually received: the status patch, then one note with plan and outcome.
     writes = fake_cw.writes()
     assert [(w.method, w.path.split("apis/3.0")[1]) for w in writes] == [
-        ("POST", "/service/tickets/4711/notes"),
         ("PATCH", "/service/tickets/4711"),
         ("POST", "/service/tickets/4711/notes"),
     ]
-    assert writes[0].body["internalAnalysisFlag"] is True
-    assert writes[0].body["text"] == plan_note["text"]
-    assert writes[1].body == [{"op": "replace", "path": "status", "value": {"id": 18}}]
+    assert writes[1].body["internalAnalysisFlag"] is True
+    assert writes[1].body["text"] == summary_note["text"]
+    assert writes[0].body == [{"op": "replace", "path": "status", "value": {"id": 18}}]
+    # A triage-only run: read ticket, read notes, statuses (not yet cached), patch, note.
+    assert len(fake_cw.requests) - len([r for r in fake_cw.requests if "companyinfo" in r.path]) == 5
     # The ticket text reached the model fenced as untrusted data.
     agent_prompt = next(r for r in llm.requests if "set_ticket_status" in str(r.get("tools")))
     user_text = " ".join(str(m["content"]) for m in agent_prompt["messages"] if m["role"] == "user")

@@ -165,7 +165,7 @@ def test_sigkill_after_first_write_resumes_without_resending_it(tmp_path: Path) 
     assert _run_status(tmp_path / "deskhand.sqlite") == "succeeded"
     assert len(fake_cw.writes("PATCH")) == 1  # the status change was not sent again
     notes = [w for w in fake_cw.writes("POST") if w.path.endswith("/notes")]
-    assert len(notes) == 2  # one plan note, one outcome note: none repeated either
+    assert len(notes) == 1  # one summary note, not repeated either
     with sqlite3.connect(tmp_path / "deskhand.sqlite") as conn:
         calls = conn.execute("SELECT tool_name, status FROM tool_calls").fetchall()
     assert calls == [("set_ticket_status", "ok")]
