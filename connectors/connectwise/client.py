@@ -1,32 +1,63 @@
-"""Typed async calls to the ConnectWise PSA REST API (``/apis/3.0``)."""
+"""``PsaConnector`` for ConnectWise PSA: typed async calls to the REST API (``/apis/3.0``).
+
+PSA calls per triage-only run: GET ticket, GET notes (ConnectWise serves notes separately), statuses from
+the 10-minute cache, one POST note, one PATCH. Companyinfo discovery happens once per client.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import logging
 import random
 import time
 from collections.abc import Callable, Mapping
+from contextlib import aclosing
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
-from connectors.connectwise.config import ConnectWiseConfig, normalise_codebase
-from connectors.connectwise.mapping import KIND, map_note, map_statuses, map_ticket, note_body, status_patch
-from connectors.http import SleepFn, TtlCache, VendorHttp, positive_int
-from core.domain import Note, StatusOption, Ticket
-from core.errors import IntegrationError, ValidationFailed
-
-logger = logging.getLogger(__name__)
+from connectors.connectwise.access import check_access
+from connectors.connectwise.api import ConnectWiseApi
+from connectors.connectwise.callback_registration import register_ticket_callback
+from connectors.connectwise.config import ConnectWiseConfig
+from connectors.connectwise.mapping import (
+    KIND,
+    map_company_record,
+    map_contact_record,
+    map_note,
+    map_ticket,
+    map_ticket_summary,
+    note_body,
+    text_or_none,
+)
+from connectors.connectwise.picklists import PicklistReader
+from connectors.connectwise.tickets import (
+    SEARCH_MAX_PAGES,
+    SEARCH_ORDER,
+    search_conditions,
+    ticket_patch,
+    time_entry_body,
+)
+from connectors.http import SleepFn, positive_int
+from core.domain import (
+    AccessCheck,
+    Company,
+    Contact,
+    Note,
+    Picklist,
+    PicklistOption,
+    Ticket,
+    TicketChanges,
+    TicketSearch,
+    TicketSummary,
+    TimeEntryDraft,
+    WebhookRegistration,
+)
+from core.errors import ValidationFailed
 
 ClockFn = Callable[[], float]
 
-STATUS_CACHE_SECONDS = 600.0
 NOTES_PAGE_SIZE = 100
 MAX_NOTE_PAGES = 10
-STATUS_PAGE_SIZE = 1000  # ConnectWise's maximum page size
 
 
 class ConnectWiseClient:
@@ -44,46 +75,34 @@ class ConnectWiseClient:
         rng: random.Random | None = None,
     ) -> None:
         self._config = config
-        token = f"{config.company_id}+{config.public_key}:{config.private_key.get_secret_value()}"
-        self._http = VendorHttp(
-            vendor="ConnectWise",
-            timeout_seconds=config.timeout_seconds,
-            transport=transport,
-            sleep=sleep,
-            rng=rng,
-            secrets=(config.private_key.get_secret_value(), config.public_key, token),
-        )
-        self._auth_headers = {
-            "Authorization": "Basic " + base64.b64encode(token.encode()).decode("ascii"),
-            "clientId": config.client_id,
-        }
-        self._codebase: str | None = config.codebase
-        self._codebase_lock = asyncio.Lock()
-        self._cache = TtlCache(STATUS_CACHE_SECONDS, clock)
+        self._api = ConnectWiseApi(config, transport=transport, sleep=sleep, rng=rng)
+        self._picklists = PicklistReader(self._api, clock)
 
     def __repr__(self) -> str:
         return f"ConnectWiseClient(origin={self._config.origin!r}, company_id={self._config.company_id!r})"
 
     @property
     def own_identity(self) -> str | None:
-        return self._config.api_member_identifier
+        return self._config.own_identity
 
-    # -- PsaConnector ---------------------------------------------------------------------------------
+    async def discover_codebase(self) -> str:
+        return await self._api.discover_codebase()
+
+    def learned_config(self) -> dict[str, Any]:
+        codebase = self._api.discovered_codebase
+        return {"codebase": codebase} if codebase is not None else {}
+
+    # -- tickets --------------------------------------------------------------------------------------
 
     async def get_ticket(self, ticket_id: str) -> Ticket:
         ticket_num = positive_int(ticket_id, "ticket id")
-        raw = await self._api("GET", f"/service/tickets/{ticket_num}")
-        notes: list[Any] = []
-        for page in range(1, MAX_NOTE_PAGES + 1):
-            params: dict[str, str | int] = {"pageSize": NOTES_PAGE_SIZE, "orderBy": "id asc"}
-            if page > 1:
-                params["page"] = page
-            batch = await self._api("GET", f"/service/tickets/{ticket_num}/notes", params=params)
-            if not isinstance(batch, list):
-                raise self._error("GET", f"/service/tickets/{ticket_num}/notes", None, "expected a JSON list")
-            notes.extend(batch)
-            if len(batch) < NOTES_PAGE_SIZE:
-                break
+        raw = await self._api.get_object(f"/service/tickets/{ticket_num}")
+        notes = await self._api.get_list(
+            f"/service/tickets/{ticket_num}/notes",
+            params={"orderBy": "id asc"},
+            page_size=NOTES_PAGE_SIZE,
+            max_pages=MAX_NOTE_PAGES,
+        )
         return map_ticket(raw, notes)
 
     async def add_note(self, ticket_id: str, text: str, *, internal: bool) -> Note:
@@ -91,78 +110,76 @@ class ConnectWiseClient:
         if not text.strip():
             raise ValidationFailed("note text must not be empty")
         body = note_body(text, internal=internal, member_identifier=self._config.api_member_identifier)
+        path = f"/service/tickets/{ticket_num}/notes"
         # POST is not idempotent: never resent after the server may have acted on it (duplicate notes).
-        created = await self._api("POST", f"/service/tickets/{ticket_num}/notes", json=body, idempotent=False)
+        created = await self._api.call("POST", path, json=body, idempotent=False)
         if not isinstance(created, Mapping):
-            raise self._error("POST", f"/service/tickets/{ticket_num}/notes", None, "expected a JSON object")
+            raise self._api.error("POST", path, "expected a JSON object")
         return map_note(created)
 
-    async def list_statuses(self, ticket: Ticket) -> list[StatusOption]:
-        if ticket.board_id is None:
-            raise ValidationFailed(f"ticket {ticket.external_id} has no board, so it has no statuses")
-        board_num = positive_int(ticket.board_id, "board id")
-        cache_key = str(board_num)
-        cached = self._cache.get(cache_key)
-        if cached is not None:
-            return list(cached)
-        raw = await self._api(
-            "GET", f"/service/boards/{board_num}/statuses", params={"pageSize": STATUS_PAGE_SIZE}
-        )
-        options = map_statuses(raw)
-        self._cache.put(cache_key, options)
-        return list(options)
+    async def list_options(self, picklist: Picklist, ticket: Ticket) -> list[PicklistOption]:
+        return await self._picklists.options(picklist, ticket)
 
-    async def set_status(self, ticket: Ticket, status: StatusOption) -> None:
+    async def update_ticket(self, ticket: Ticket, changes: TicketChanges) -> None:
         ticket_num = positive_int(ticket.external_id, "ticket id")
-        status_num = positive_int(status.external_id, "status id")
-        # A JSON-Patch "replace" is idempotent, so it is safe to resend after a 5xx or timeout.
-        await self._api("PATCH", f"/service/tickets/{ticket_num}", json=status_patch(status_num))
+        operations = ticket_patch(ticket, changes)
+        if not operations:
+            return
+        # One request for every field; "replace" operations are idempotent, so a resend after a 5xx is safe.
+        # No skipCallback: it would hide the change from every other callback subscriber, and our own
+        # edits are already recognised as echoes (``updatedBy`` is the API member).
+        await self._api.call("PATCH", f"/service/tickets/{ticket_num}", json=operations)
+
+    async def log_time(self, ticket: Ticket, entry: TimeEntryDraft) -> str:
+        ticket_num = positive_int(ticket.external_id, "ticket id")
+        body = time_entry_body(ticket_num, entry)
+        # POST is not idempotent: a resend after a 5xx could book the time twice.
+        created = await self._api.call("POST", "/time/entries", json=body, idempotent=False)
+        entry_id = text_or_none(created.get("id")) if isinstance(created, Mapping) else None
+        if entry_id is None:
+            raise self._api.error("POST", "/time/entries", "time entry was created without an id")
+        return entry_id
+
+    async def search_tickets(self, query: TicketSearch) -> list[TicketSummary]:
+        company_id = str(positive_int(query.company_id, "company id"))
+        excluded = query.exclude_ticket_id and str(positive_int(query.exclude_ticket_id, "ticket id"))
+        params = {"conditions": search_conditions(query), "orderBy": SEARCH_ORDER}
+        found: list[TicketSummary] = []
+        pages = self._api.pages(
+            "/service/tickets", params=params, page_size=query.limit, max_pages=SEARCH_MAX_PAGES
+        )
+        async with aclosing(pages):  # stopping early must close the page generator
+            async for batch in pages:
+                for item in batch:
+                    summary = map_ticket_summary(item)
+                    # The conditions already say so; checked again so no record of another company leaks.
+                    if (
+                        summary is not None
+                        and summary.company_id == company_id
+                        and summary.external_id != excluded
+                    ):
+                        found.append(summary)
+                if len(found) >= query.limit:
+                    break
+        return found[: query.limit]
+
+    # -- contacts and companies -----------------------------------------------------------------------
+
+    async def get_contact(self, contact_id: str) -> Contact:
+        contact_num = positive_int(contact_id, "contact id")
+        return map_contact_record(await self._api.get_object(f"/company/contacts/{contact_num}"))
+
+    async def get_company(self, company_id: str) -> Company:
+        company_num = positive_int(company_id, "company id")
+        return map_company_record(await self._api.get_object(f"/company/companies/{company_num}"))
+
+    # -- integration ----------------------------------------------------------------------------------
+
+    async def check_access(self) -> list[AccessCheck]:
+        return await check_access(self._api)
+
+    async def register_webhook(self, url: str) -> WebhookRegistration:
+        return await register_ticket_callback(self._api, url)
 
     async def aclose(self) -> None:
-        await self._http.aclose()
-
-    # -- Codebase -------------------------------------------------------------------------------------
-
-    async def discover_codebase(self) -> str:
-        """The path prefix of this company's API version, e.g. ``v2025_1/`` (cached after the first call)."""
-        if self._codebase is not None:
-            return self._codebase
-        async with self._codebase_lock:
-            if self._codebase is None:
-                path = f"/login/companyinfo/{quote(self._config.company_id, safe='')}"
-                # Unauthenticated by design: credentials are only sent to the API itself.
-                info = await self._http.request("GET", self._config.origin + path, label=path)
-                codebase = info.get("Codebase") if isinstance(info, Mapping) else None
-                if not isinstance(codebase, str):
-                    raise self._error("GET", path, None, "company info has no Codebase")
-                try:
-                    self._codebase = normalise_codebase(codebase)
-                except ValueError:
-                    raise self._error("GET", path, None, "company info has an invalid Codebase") from None
-            return self._codebase
-
-    # -- HTTP -----------------------------------------------------------------------------------------
-
-    async def _api(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, str | int] | None = None,
-        json: Any = None,
-        idempotent: bool = True,
-    ) -> Any:
-        codebase = await self.discover_codebase()
-        url = f"{self._config.origin}/{codebase}apis/3.0{path}"
-        return await self._http.request(
-            method,
-            url,
-            label=path,
-            params=params,
-            json=json,
-            headers=self._auth_headers,
-            idempotent=idempotent,
-        )
-
-    def _error(self, method: str, path: str, status: int | None, message: str) -> IntegrationError:
-        return self._http.error(method, path, status, message)
+        await self._api.aclose()

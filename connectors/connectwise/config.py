@@ -95,3 +95,15 @@ class ConnectWiseConfig(BaseModel):
     def origin(self) -> str:
         """Scheme, host and (non-default) port of the ConnectWise server."""
         return self.site
+
+    @property
+    def own_identity(self) -> str:
+        """The member identifier Deskhand writes as: the same form as ``Note.author``,
+        ``Ticket.updated_by`` and ``ParsedWebhook.actor`` (ConnectWise reports editors by identifier)."""
+        return self.api_member_identifier
+
+    def __repr__(self) -> str:
+        return (
+            f"ConnectWiseConfig(site={self.site!r}, company_id={self.company_id!r}, "
+            f"api_member_identifier={self.api_member_identifier!r})"
+        )

@@ -7,7 +7,17 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from core.domain import CompanyRef, ContactRef, EventAction, Note, ParsedWebhook, StatusOption, Ticket
+from core.domain import (
+    Company,
+    CompanyRef,
+    Contact,
+    ContactRef,
+    EventAction,
+    Note,
+    ParsedWebhook,
+    Ticket,
+    TicketSummary,
+)
 from core.errors import ValidationFailed
 
 KIND = "connectwise"
@@ -28,11 +38,11 @@ NOTE_FLAG_INTERNAL = "internalAnalysisFlag"
 NOTE_FLAG_RESOLUTION = "resolutionFlag"
 
 
-def _obj(value: Any) -> Mapping[str, Any]:
+def as_mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def _str_or_none(value: Any) -> str | None:
+def text_or_none(value: Any) -> str | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, (int, str)):
@@ -41,12 +51,12 @@ def _str_or_none(value: Any) -> str | None:
     return None
 
 
-def _ref_id(ref: Any) -> str | None:
-    return _str_or_none(_obj(ref).get("id"))
+def ref_id(ref: Any) -> str | None:
+    return text_or_none(as_mapping(ref).get("id"))
 
 
-def _ref_name(ref: Any) -> str | None:
-    return _str_or_none(_obj(ref).get("name"))
+def ref_name(ref: Any) -> str | None:
+    return text_or_none(as_mapping(ref).get("name"))
 
 
 def parse_timestamp(value: Any) -> datetime | None:
@@ -60,21 +70,21 @@ def parse_timestamp(value: Any) -> datetime | None:
 
 
 def map_company(raw: Any) -> CompanyRef:
-    ref = _obj(raw)
-    external_id = _ref_id(ref)
+    ref = as_mapping(raw)
+    external_id = ref_id(ref)
     if external_id is None:
         raise ValidationFailed("ConnectWise ticket has no company id")
-    identifier = _str_or_none(ref.get("identifier"))
-    name = _str_or_none(ref.get("name")) or identifier or external_id
+    identifier = text_or_none(ref.get("identifier"))
+    name = text_or_none(ref.get("name")) or identifier or external_id
     return CompanyRef(external_id=external_id, name=name, identifier=identifier)
 
 
 def map_contact(ticket: Mapping[str, Any]) -> ContactRef | None:
-    ref = _obj(ticket.get("contact"))
-    external_id = _ref_id(ref)
+    ref = as_mapping(ticket.get("contact"))
+    external_id = ref_id(ref)
     # The ticket's contactName/contactEmailAddress are what the requester typed; prefer them for display.
-    name = _str_or_none(ticket.get("contactName")) or _str_or_none(ref.get("name"))
-    email = _str_or_none(ticket.get("contactEmailAddress"))
+    name = text_or_none(ticket.get("contactName")) or text_or_none(ref.get("name"))
+    email = text_or_none(ticket.get("contactEmailAddress"))
     if external_id is None and name is None and email is None:
         return None
     return ContactRef(external_id=external_id, name=name, email=email)
@@ -84,12 +94,12 @@ def is_closed(ticket: Mapping[str, Any]) -> bool:
     flag = ticket.get("closedFlag")
     if isinstance(flag, bool):
         return flag
-    status_name = _ref_name(ticket.get("status"))
+    status_name = ref_name(ticket.get("status"))
     return status_name is not None and status_name.strip().lower() in CLOSED_STATUS_NAMES
 
 
 def map_note(raw: Any) -> Note:
-    note = _obj(raw)
+    note = as_mapping(raw)
     internal_flag = note.get(NOTE_FLAG_INTERNAL)
     if isinstance(internal_flag, bool):
         internal = internal_flag
@@ -98,10 +108,12 @@ def map_note(raw: Any) -> Note:
     else:
         # Unknown visibility is treated as internal so it is never presented as customer-facing.
         internal = note.get(NOTE_FLAG_DISCUSSION) is not True
-    author = _str_or_none(_obj(note.get("member")).get("identifier")) or _str_or_none(note.get("createdBy"))
+    author = text_or_none(as_mapping(note.get("member")).get("identifier")) or text_or_none(
+        note.get("createdBy")
+    )
     text = note.get("text")
     return Note(
-        external_id=_str_or_none(note.get("id")),
+        external_id=text_or_none(note.get("id")),
         text=text if isinstance(text, str) else "",
         internal=internal,
         author=author,
@@ -120,8 +132,8 @@ def map_ticket(raw: Any, notes: Iterable[Any] = ()) -> Ticket:
     ConnectWise never returns ``initialDescription`` on GET: the description is stored as the ticket's
     first Discussion note, so that note becomes ``description`` and is not repeated in ``notes``.
     """
-    ticket = _obj(raw)
-    external_id = _str_or_none(ticket.get("id"))
+    ticket = as_mapping(raw)
+    external_id = text_or_none(ticket.get("id"))
     if external_id is None:
         raise ValidationFailed("ConnectWise ticket has no id")
     summary = ticket.get("summary")
@@ -131,48 +143,119 @@ def map_ticket(raw: Any, notes: Iterable[Any] = ()) -> Ticket:
         raise ValidationFailed(f"ConnectWise ticket {external_id} has no company")
     company = map_company(ticket["company"])
 
-    raw_notes = sorted((_obj(n) for n in notes if isinstance(n, Mapping)), key=_note_sort_key)
+    raw_notes = sorted((as_mapping(n) for n in notes if isinstance(n, Mapping)), key=_note_sort_key)
     description = ""
     first_discussion = next((n for n in raw_notes if n.get(NOTE_FLAG_DISCUSSION) is True), None)
     if first_discussion is not None:
         description = map_note(first_discussion).text
         raw_notes = [n for n in raw_notes if n is not first_discussion]
 
-    info = _obj(ticket.get("_info"))
+    info = as_mapping(ticket.get("_info"))
+    owner = as_mapping(ticket.get("owner"))
     return Ticket(
         external_id=external_id,
         number=external_id,  # ConnectWise shows the ticket id as the ticket number
         summary=summary.strip(),
         description=description,
-        status=_ref_name(ticket.get("status")),
-        status_id=_ref_id(ticket.get("status")),
-        board=_ref_name(ticket.get("board")),
-        board_id=_ref_id(ticket.get("board")),
-        priority=_ref_name(ticket.get("priority")),
-        type=_ref_name(ticket.get("type")),
+        status=ref_name(ticket.get("status")),
+        status_id=ref_id(ticket.get("status")),
+        board=ref_name(ticket.get("board")),
+        board_id=ref_id(ticket.get("board")),
+        priority=ref_name(ticket.get("priority")),
+        priority_id=ref_id(ticket.get("priority")),
+        type=ref_name(ticket.get("type")),
+        type_id=ref_id(ticket.get("type")),
+        subtype=ref_name(ticket.get("subType")),
+        subtype_id=ref_id(ticket.get("subType")),
+        item=ref_name(ticket.get("item")),
+        item_id=ref_id(ticket.get("item")),
+        # Members are keyed by identifier (what technicians type), matching the MEMBER picklist.
+        assignee=text_or_none(owner.get("name")) or text_or_none(owner.get("identifier")),
+        assignee_id=text_or_none(owner.get("identifier")),
         company=company,
         contact=map_contact(ticket),
         notes=tuple(map_note(n) for n in raw_notes),
         closed=is_closed(ticket),
         updated_at=parse_timestamp(info.get("lastUpdated")),
-        updated_by=_str_or_none(info.get("updatedBy")),
+        updated_by=text_or_none(info.get("updatedBy")),
     )
 
 
-def map_status(raw: Any) -> StatusOption | None:
-    """A ``BoardStatus`` -> ``StatusOption``; ``None`` for inactive statuses (they cannot be set)."""
-    status = _obj(raw)
-    external_id = _str_or_none(status.get("id"))
-    name = _str_or_none(status.get("name"))
-    if external_id is None or name is None or status.get("inactive") is True:
+def map_ticket_summary(raw: Any) -> TicketSummary | None:
+    """One item of ``GET /service/tickets`` (a search hit); ``None`` when it has no id or summary."""
+    ticket = as_mapping(raw)
+    external_id = text_or_none(ticket.get("id"))
+    summary = text_or_none(ticket.get("summary"))
+    if external_id is None or summary is None:
         return None
-    return StatusOption(external_id=external_id, name=name, closed=status.get("closedStatus") is True)
+    info = as_mapping(ticket.get("_info"))
+    return TicketSummary(
+        external_id=external_id,
+        number=external_id,
+        summary=summary,
+        status=ref_name(ticket.get("status")),
+        closed=is_closed(ticket),
+        company_id=ref_id(ticket.get("company")),
+        contact_name=text_or_none(ticket.get("contactName")) or ref_name(ticket.get("contact")),
+        created_at=parse_timestamp(info.get("dateEntered")),
+        updated_at=parse_timestamp(info.get("lastUpdated")),
+    )
 
 
-def map_statuses(raw: Any) -> list[StatusOption]:
-    if not isinstance(raw, list):
-        return []
-    return [option for option in (map_status(item) for item in raw) if option is not None]
+def _communication(items: Any, kind: str) -> str | None:
+    """The default ``communicationItems`` value of one kind (Email/Phone), else the first of that kind."""
+    matching = [
+        as_mapping(item)
+        for item in (items if isinstance(items, list) else [])
+        if as_mapping(item).get("communicationType") == kind or ref_name(as_mapping(item).get("type")) == kind
+    ]
+    matching.sort(key=lambda item: item.get("defaultFlag") is not True)
+    return next((value for item in matching if (value := text_or_none(item.get("value")))), None)
+
+
+def map_contact_record(raw: Any) -> Contact:
+    """``GET /company/contacts/{id}`` -> ``Contact``; ``company_id`` lets callers refuse other clients."""
+    contact = as_mapping(raw)
+    external_id = text_or_none(contact.get("id"))
+    if external_id is None:
+        raise ValidationFailed("ConnectWise contact has no id")
+    first, last = text_or_none(contact.get("firstName")), text_or_none(contact.get("lastName"))
+    name = " ".join(part for part in (first, last) if part) or f"Contact {external_id}"
+    return Contact(
+        external_id=external_id,
+        name=name,
+        email=_communication(contact.get("communicationItems"), "Email"),
+        phone=text_or_none(contact.get("defaultPhoneNbr"))
+        or _communication(contact.get("communicationItems"), "Phone"),
+        title=text_or_none(contact.get("title")),
+        company_id=ref_id(contact.get("company")),
+        company_name=ref_name(contact.get("company")),
+        inactive=contact.get("inactiveFlag") is True,
+    )
+
+
+def map_company_record(raw: Any) -> Company:
+    """``GET /company/companies/{id}`` -> ``Company``."""
+    company = as_mapping(raw)
+    external_id = text_or_none(company.get("id"))
+    if external_id is None:
+        raise ValidationFailed("ConnectWise company has no id")
+    identifier = text_or_none(company.get("identifier"))
+    address_parts = [
+        text_or_none(company.get(key)) for key in ("addressLine1", "addressLine2", "city", "state", "zip")
+    ]
+    address_parts.append(ref_name(company.get("country")))
+    status = as_mapping(company.get("status"))
+    return Company(
+        external_id=external_id,
+        name=text_or_none(company.get("name")) or identifier or external_id,
+        identifier=identifier,
+        phone=text_or_none(company.get("phoneNumber")),
+        website=text_or_none(company.get("website")),
+        address=", ".join(part for part in address_parts if part) or None,
+        status=text_or_none(status.get("name")),
+        inactive=company.get("deletedFlag") is True or status.get("inactiveFlag") is True,
+    )
 
 
 def note_body(text: str, *, internal: bool, member_identifier: str) -> dict[str, Any]:
@@ -188,11 +271,6 @@ def note_body(text: str, *, internal: bool, member_identifier: str) -> dict[str,
         # Attribute the note to our API member explicitly, so echo detection sees our own identifier.
         body["member"] = {"identifier": member_identifier}
     return body
-
-
-def status_patch(status_id: int) -> list[dict[str, Any]]:
-    """JSON-Patch body for ``PATCH /service/tickets/{id}`` that moves the ticket to ``status_id``."""
-    return [{"op": "replace", "path": "status", "value": {"id": status_id}}]
 
 
 def _decode_entity(value: Any) -> Mapping[str, Any] | None:
@@ -217,7 +295,7 @@ def _decode_entity(value: Any) -> Mapping[str, Any] | None:
 
 
 def map_callback(envelope: Mapping[str, Any]) -> ParsedWebhook:
-    message_id = _str_or_none(envelope.get("MessageId"))
+    message_id = text_or_none(envelope.get("MessageId"))
     if message_id is None:
         raise ValidationFailed("ConnectWise callback has no MessageId")
     entity_type = envelope.get("Type")
@@ -230,13 +308,15 @@ def map_callback(envelope: Mapping[str, Any]) -> ParsedWebhook:
     entity = _decode_entity(envelope.get("Entity"))
     body = entity or {}
     # The record's last editor is the best actor; MemberId covers deletes, which carry no Entity.
-    actor = _str_or_none(_obj(body.get("_info")).get("updatedBy")) or _str_or_none(envelope.get("MemberId"))
+    actor = text_or_none(as_mapping(body.get("_info")).get("updatedBy")) or text_or_none(
+        envelope.get("MemberId")
+    )
     return ParsedWebhook(
         idempotency_key=message_id,
         entity_type=entity_type.strip().lower(),
         action=action,
-        external_id=_str_or_none(envelope.get("ID")) or _str_or_none(body.get("id")),
+        external_id=text_or_none(envelope.get("ID")) or text_or_none(body.get("id")),
         actor=actor,
-        company_external_id=_ref_id(body.get("company")),
-        summary=_str_or_none(body.get("summary")),
+        company_external_id=ref_id(body.get("company")),
+        summary=text_or_none(body.get("summary")),
     )

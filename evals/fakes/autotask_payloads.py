@@ -16,7 +16,6 @@ import json
 from typing import Any
 
 from connectors.autotask.config import AutotaskConfig
-from evals.fakes.connectwise_payloads import schema_problems
 
 ZONE_HOST = "webservices15.autotask.net"
 ZONE_ORIGIN = f"https://{ZONE_HOST}"
@@ -539,41 +538,3 @@ def sign(body: bytes, secret: str = WEBHOOK_SECRET) -> str:
 def signed_headers(body: bytes, secret: str = WEBHOOK_SECRET) -> dict[str, str]:
     """The headers of a genuine callout carrying ``body``."""
     return {"X-Hook-Signature": sign(body, secret), "Content-Type": "application/json"}
-
-
-# -- the vendor's swagger -------------------------------------------------------------------------------
-
-
-def _fold_schema(schema: Any) -> Any:
-    """Lower-case property names (Autotask's swagger is PascalCase, its JSON camelCase). Swagger 2.0 has
-    no ``nullable``; Autotask takes ``null`` to clear a field that is not required, so those are nullable.
-    The filter's ``value`` is typed as a .NET wrapper object in the swagger but sent as a plain scalar."""
-    if isinstance(schema, list):
-        return [_fold_schema(s) for s in schema]
-    if not isinstance(schema, dict):
-        return schema
-    folded = {k: _fold_schema(v) for k, v in schema.items() if k not in ("properties", "required")}
-    if "properties" in schema:
-        required = {name.lower() for name in schema.get("required", [])}
-        folded["required"] = sorted(required)
-        folded["properties"] = {
-            name.lower(): {**_fold_schema(prop), "nullable": name.lower() not in required}
-            for name, prop in schema["properties"].items()
-        }
-    return folded
-
-
-def _fold_value(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k).lower(): _fold_value(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_fold_value(v) for v in value]
-    return value
-
-
-def swagger_problems(value: Any, definition: str, definitions: dict[str, Any]) -> list[str]:
-    """``value`` checked against a swagger definition with key case ignored (see ``_fold_schema``)."""
-    folded = {name: _fold_schema(schema) for name, schema in definitions.items()}
-    if "Filter" in folded:
-        folded["Filter"]["properties"]["value"] = {}
-    return schema_problems(_fold_value(value), {"$ref": f"#/definitions/{definition}"}, folded)

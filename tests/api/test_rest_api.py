@@ -69,7 +69,11 @@ async def test_auth_errors_workflow_rules_and_masked_secrets(
             await api.put("/api/v1/policies/rm_rf", json={"mode": "auto"}, headers=auth)
         ).status_code == 404
         tested = (await api.post(f"/api/v1/integrations/{stack.integration_id}/test", headers=auth)).json()
-        assert tested == {"ok": True, "detail": "reached the PSA", "checks": {"codebase": cw.CODEBASE}}
+        assert tested["ok"] is True and tested["learned"] == {"codebase": cw.CODEBASE}
+        checks = {c["capability"]: c["ok"] for c in tested["checks"]}
+        assert checks["read_tickets"] is True and checks["write_notes"] is True
+        saved = (await api.get(f"/api/v1/integrations/{stack.integration_id}", headers=auth)).json()
+        assert saved["config"]["codebase"] == cw.CODEBASE  # discovered once, then stored
 
     db = Database(settings.resolved_database_url)
     try:

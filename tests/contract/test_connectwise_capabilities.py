@@ -597,7 +597,8 @@ async def test_learned_config_reports_the_discovered_codebase(
 async def test_register_webhook_creates_one_ticket_callback_then_reuses_it(
     client: ConnectWiseClient, fake: FakeConnectWise
 ) -> None:
-    fake.callbacks.append(cw.callback_entry(500, WEBHOOK_URL, inactive=True))  # same URL, but switched off
+    registered_url = f"{WEBHOOK_URL}?recordId="  # ConnectWise appends the record id to what is registered
+    fake.callbacks.append(cw.callback_entry(500, registered_url, inactive=True))  # same URL, but switched off
 
     first = await client.register_webhook(WEBHOOK_URL)
     second = await client.register_webhook(WEBHOOK_URL)
@@ -608,7 +609,7 @@ async def test_register_webhook_creates_one_ticket_callback_then_reuses_it(
     assert post.method == "POST" and post.path.endswith("/apis/3.0/system/callbacks")
     assert_authenticated(post)
     assert post.body == {
-        "url": WEBHOOK_URL,
+        "url": registered_url,
         "objectId": 1,
         "type": "ticket",
         "level": "owner",
@@ -621,7 +622,7 @@ async def test_register_webhook_creates_one_ticket_callback_then_reuses_it(
     lookups = [(method, path, query) for method, path, query in api_calls(fake) if method == "GET"]
     assert (
         lookups
-        == [("GET", "/system/callbacks", {"pageSize": "1000", "conditions": f'url="{WEBHOOK_URL}"'})] * 2
+        == [("GET", "/system/callbacks", {"pageSize": "1000", "conditions": f'url="{registered_url}"'})] * 2
     )
 
 

@@ -68,7 +68,14 @@ async def test_signed_callback_runs_matcher_plan_agent_and_records_activity(
     assert writes[1].body["text"] == summary_note["text"]
     assert writes[0].body == [{"op": "replace", "path": "status", "value": {"id": 18}}]
     # A triage-only run: read ticket, read notes, statuses (not yet cached), patch, note.
-    assert len(fake_cw.requests) - len([r for r in fake_cw.requests if "companyinfo" in r.path]) == 5
+    api_calls = [(r.method, r.path.split("apis/3.0")[1]) for r in fake_cw.requests if "apis/3.0" in r.path]
+    assert api_calls == [
+        ("GET", "/service/tickets/4711"),
+        ("GET", "/service/tickets/4711/notes"),
+        ("GET", "/service/boards/1/statuses"),
+        ("PATCH", "/service/tickets/4711"),
+        ("POST", "/service/tickets/4711/notes"),
+    ]
     # The ticket text reached the model fenced as untrusted data.
     agent_prompt = next(r for r in llm.requests if "set_ticket_status" in str(r.get("tools")))
     user_text = " ".join(str(m["content"]) for m in agent_prompt["messages"] if m["role"] == "user")
