@@ -15,14 +15,13 @@ from pathlib import Path
 
 import httpx
 import uvicorn
-from connectors.sandbox.webhook import encode
 from sqlalchemy import select
 
 from agent.activity import get_run_detail, list_activity
 from agent.policy import ToolMode, set_policy
 from agent.runtime import get_runtime
 from api.app import create_app
-from connectors.sandbox import SandboxStore, signature_headers, ticket_event
+from connectors.sandbox import SandboxStore, encode, signature_headers, ticket_event
 from core.integration_store import create_integration, list_integrations, load_integration
 from core.settings import Settings
 from core.tokens import create_token
