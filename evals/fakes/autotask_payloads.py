@@ -16,6 +16,15 @@ import json
 from typing import Any
 
 from connectors.autotask.config import AutotaskConfig
+from evals.fakes.autotask_metadata import (
+    entity_information,
+    field_info,
+    picklist_value,
+    threshold_information,
+)
+
+# Re-exported for the fake's metadata endpoints (``at.entity_information``, ``at.threshold_information``).
+__all__ = ["entity_information", "threshold_information"]
 
 ZONE_HOST = "webservices15.autotask.net"
 ZONE_ORIGIN = f"https://{ZONE_HOST}"
@@ -291,53 +300,6 @@ def billing_codes() -> list[dict[str, Any]]:
 # -- picklist metadata ----------------------------------------------------------------------------------
 
 
-def picklist_value(
-    value: int,
-    label: str,
-    *,
-    active: bool = True,
-    default: bool = False,
-    sort_order: int = 0,
-    parent: int | None = None,
-    system: bool = False,
-) -> dict[str, Any]:
-    return {
-        "value": str(value),
-        "label": label,
-        "isDefaultValue": default,
-        "sortOrder": sort_order,
-        "parentValue": str(parent) if parent is not None else "",
-        "isActive": active,
-        "isSystem": system,
-    }
-
-
-def field_info(
-    name: str,
-    values: list[dict[str, Any]] | None = None,
-    *,
-    required: bool = False,
-    data_type: str = "integer",
-    parent_field: str = "",
-    webhook: bool = True,
-) -> dict[str, Any]:
-    """One entry of ``entityInformation/fields``."""
-    return {
-        "name": name,
-        "dataType": data_type,
-        "length": 0,
-        "isRequired": required,
-        "isReadOnly": False,
-        "isQueryable": True,
-        "isReference": False,
-        "referenceEntityType": "",
-        "isPickList": values is not None,
-        "picklistValues": values,
-        "picklistParentValueField": parent_field,
-        "isSupportedWebhookField": webhook,
-    }
-
-
 def ticket_fields() -> dict[str, Any]:
     """``GET /V1.0/Tickets/entityInformation/fields`` (the picklists Deskhand uses, plus plain fields)."""
     return {
@@ -437,36 +399,6 @@ def webhook_field_info() -> dict[str, Any]:
             field_info("isSubscribedField", data_type="boolean"),
             field_info("webhookID", required=True),
         ]
-    }
-
-
-def entity_information(
-    name: str, *, can_create: bool = True, can_update: bool = True, access: str = "All"
-) -> dict[str, Any]:
-    """``GET /V1.0/{Entity}/entityInformation``; ``access`` is the API user's level (All/Restricted/None)."""
-    return {
-        "info": {
-            "name": name,
-            "canCreate": can_create,
-            "canDelete": False,
-            "canQuery": True,
-            "canUpdate": can_update,
-            "userAccessForCreate": access,
-            "userAccessForDelete": "None",
-            "userAccessForQuery": "All",
-            "userAccessForUpdate": access,
-            "hasUserDefinedFields": True,
-            "supportsWebhookCallouts": name in ("Tickets", "TicketNotes", "Companies", "Contacts"),
-        }
-    }
-
-
-def threshold_information(used: int = 124) -> dict[str, Any]:
-    """``GET /V1.0/ThresholdInformation``: the database's use of its hourly request budget."""
-    return {
-        "externalRequestThreshold": 10000,
-        "requestThresholdTimeframe": 60,
-        "currentTimeframeRequestCount": used,
     }
 
 

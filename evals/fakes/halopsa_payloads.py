@@ -12,7 +12,7 @@ from typing import Any
 
 from connectors.halopsa.config import HaloConfig
 from connectors.halopsa.webhook import basic_credentials
-from evals.fakes.connectwise_payloads import schema_problems
+from evals.fakes.openapi_check import schema_problems
 
 __all__ = ["schema_problems"]  # re-exported: the same OpenAPI 3.0 check validates Halo write bodies
 

@@ -21,6 +21,7 @@ from connectors.http import parse_retry_after
 from core.domain import Picklist, PicklistOption, TicketChanges
 from core.errors import IntegrationError, ValidationFailed
 from evals.fakes import connectwise_payloads as cw
+from evals.fakes.openapi_check import schema_problems
 
 SAMPLES = Path(__file__).parents[2].parent / "shared" / "psa-samples"
 SPEC_PATH = SAMPLES / "connectwise" / "openapi-subset-2026.4-get-only.json"
@@ -38,7 +39,7 @@ def schemas() -> dict[str, Any]:
 
 
 def assert_conforms(value: Any, schema_name: str, schemas: dict[str, Any]) -> None:
-    assert cw.schema_problems(value, {"$ref": f"#/components/schemas/{schema_name}"}, schemas) == []
+    assert schema_problems(value, {"$ref": f"#/components/schemas/{schema_name}"}, schemas) == []
 
 
 # -- fixtures -------------------------------------------------------------------------------------------
@@ -370,12 +371,12 @@ async def test_served_fixtures_and_sent_bodies_match_vendor_schemas(
     for operation in operations:
         assert set(operation) == {"op", "path", "value"} and operation["op"] == "replace"
         assert operation["path"] in ticket_props
-        assert cw.schema_problems(operation["value"], ticket_props[operation["path"]], schemas) == []
+        assert schema_problems(operation["value"], ticket_props[operation["path"]], schemas) == []
 
 
 def test_schema_check_catches_a_misspelt_property(schemas: dict[str, Any]) -> None:
     bad = {"text": "x", "internalAnalysisFlags": True}
-    assert cw.schema_problems(bad, {"$ref": "#/components/schemas/ServiceNote"}, schemas) != []
+    assert schema_problems(bad, {"$ref": "#/components/schemas/ServiceNote"}, schemas) != []
 
 
 # -- errors and retries ---------------------------------------------------------------------------------
