@@ -19,8 +19,9 @@ from connectors.autotask.picklists import (
     NotePicklists,
     TicketPicklists,
 )
-from connectors.autotask.values import flag, fold, iso_utc, number, text, timestamp
+from connectors.autotask.values import flag, fold, number, text
 from connectors.http import positive_int
+from connectors.json_values import utc_text, utc_timestamp
 from core.domain import (
     Company,
     CompanyRef,
@@ -109,12 +110,12 @@ def map_note(raw: Any, picklists: NotePicklists) -> Note:
         text=note_text(title, description),
         internal=picklists.is_internal(note.get("publish")),
         author=author,
-        created_at=timestamp(note.get("createdatetime")),
+        created_at=utc_timestamp(note.get("createdatetime")),
     )
 
 
 def _note_order(note: Mapping[str, Any]) -> tuple[float, int]:
-    created = timestamp(note.get("createdatetime"))
+    created = utc_timestamp(note.get("createdatetime"))
     note_id = number(note.get("id"))
     return (created.timestamp() if created else 0.0, note_id if note_id is not None else 0)
 
@@ -166,7 +167,7 @@ def map_ticket(
         contact=ContactRef(external_id=contact_id) if contact_id else None,
         notes=tuple(map_note(n, note_picklists) for n in folded_notes),
         closed=tickets.is_complete(status_id),
-        updated_at=timestamp(ticket.get("lastactivitydate")),
+        updated_at=utc_timestamp(ticket.get("lastactivitydate")),
         updated_by=updated_by,
     )
 
@@ -183,8 +184,8 @@ def map_ticket_summary(raw: Any, tickets: TicketPicklists) -> TicketSummary | No
         status=tickets.label(STATUS_FIELD, ticket.get("status")),
         closed=tickets.is_complete(ticket.get("status")),
         company_id=text(ticket.get("companyid")),
-        created_at=timestamp(ticket.get("createdate")),
-        updated_at=timestamp(ticket.get("lastactivitydate")),
+        created_at=utc_timestamp(ticket.get("createdate")),
+        updated_at=utc_timestamp(ticket.get("lastactivitydate")),
     )
 
 
@@ -300,9 +301,9 @@ def time_entry_body(
     body: dict[str, Any] = {
         "ticketID": positive_int(ticket.external_id, "ticket id"),
         "resourceID": resource_id,
-        "dateWorked": iso_utc(entry.started_at)[:10] + "T00:00:00Z",
-        "startDateTime": iso_utc(entry.started_at),
-        "endDateTime": iso_utc(entry.ended_at),
+        "dateWorked": utc_text(entry.started_at)[:10] + "T00:00:00Z",
+        "startDateTime": utc_text(entry.started_at),
+        "endDateTime": utc_text(entry.ended_at),
         "hoursWorked": hours,
         "summaryNotes": f"Work on ticket {ticket.number}",
         "isNonBillable": not entry.billable,

@@ -7,7 +7,6 @@ Live REST responses are camelCase (``companyID``) while the swagger and webhook 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 
@@ -52,20 +51,3 @@ def flag(value: Any) -> bool | None:
     if isinstance(value, str) and value.strip().lower() in ("true", "false", "1", "0"):
         return value.strip().lower() in ("true", "1")
     return None
-
-
-def timestamp(value: Any) -> datetime | None:
-    """Autotask stores and returns UTC (``2019-08-18T01:00:00.000Z``; sometimes without the ``Z``)."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-
-
-def iso_utc(moment: datetime) -> str:
-    """A datetime as Autotask expects it on writes: UTC, whole seconds, ``Z``. Naive means UTC."""
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -14,7 +14,7 @@ from typing import Any
 
 from connectors.base import Capability
 from connectors.connectwise.api import ConnectWiseApi
-from connectors.connectwise.mapping import as_mapping, text_or_none
+from connectors.json_values import as_mapping, text_or_none
 from core.domain import AccessCheck
 from core.errors import IntegrationError
 

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from connectors.connectwise.api import ConnectWiseApi
-from connectors.connectwise.mapping import as_mapping, text_or_none
+from connectors.json_values import as_mapping, text_or_none
 from core.domain import WebhookRegistration
 from core.errors import ValidationFailed
 

@@ -27,7 +27,6 @@ from connectors.connectwise.mapping import (
     map_ticket,
     map_ticket_summary,
     note_body,
-    text_or_none,
 )
 from connectors.connectwise.picklists import PicklistReader
 from connectors.connectwise.tickets import (
@@ -38,6 +37,7 @@ from connectors.connectwise.tickets import (
     time_entry_body,
 )
 from connectors.http import SleepFn, positive_int
+from connectors.json_values import text_or_none
 from core.domain import (
     AccessCheck,
     Company,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from datetime import datetime
 from typing import Any
 
+from connectors.json_values import as_mapping, text_or_none, utc_timestamp
 from core.domain import (
     Company,
     CompanyRef,
@@ -38,35 +38,12 @@ NOTE_FLAG_INTERNAL = "internalAnalysisFlag"
 NOTE_FLAG_RESOLUTION = "resolutionFlag"
 
 
-def as_mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def text_or_none(value: Any) -> str | None:
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, (int, str)):
-        text = str(value).strip()
-        return text or None
-    return None
-
-
 def ref_id(ref: Any) -> str | None:
     return text_or_none(as_mapping(ref).get("id"))
 
 
 def ref_name(ref: Any) -> str | None:
     return text_or_none(as_mapping(ref).get("name"))
-
-
-def parse_timestamp(value: Any) -> datetime | None:
-    """ConnectWise writes ISO-8601 UTC (``2026-01-05T14:00:00Z``); anything unreadable is dropped."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        return datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def map_company(raw: Any) -> CompanyRef:
@@ -117,7 +94,7 @@ def map_note(raw: Any) -> Note:
         text=text if isinstance(text, str) else "",
         internal=internal,
         author=author,
-        created_at=parse_timestamp(note.get("dateCreated")),
+        created_at=utc_timestamp(note.get("dateCreated")),
     )
 
 
@@ -176,7 +153,7 @@ def map_ticket(raw: Any, notes: Iterable[Any] = ()) -> Ticket:
         contact=map_contact(ticket),
         notes=tuple(map_note(n) for n in raw_notes),
         closed=is_closed(ticket),
-        updated_at=parse_timestamp(info.get("lastUpdated")),
+        updated_at=utc_timestamp(info.get("lastUpdated")),
         updated_by=text_or_none(info.get("updatedBy")),
     )
 
@@ -197,8 +174,8 @@ def map_ticket_summary(raw: Any) -> TicketSummary | None:
         closed=is_closed(ticket),
         company_id=ref_id(ticket.get("company")),
         contact_name=text_or_none(ticket.get("contactName")) or ref_name(ticket.get("contact")),
-        created_at=parse_timestamp(info.get("dateEntered")),
-        updated_at=parse_timestamp(info.get("lastUpdated")),
+        created_at=utc_timestamp(info.get("dateEntered")),
+        updated_at=utc_timestamp(info.get("lastUpdated")),
     )
 
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors.connectwise.api import ConnectWiseApi
-from connectors.connectwise.mapping import as_mapping, text_or_none
 from connectors.http import TtlCache, positive_int
+from connectors.json_values import as_mapping, text_or_none
 from core.domain import Picklist, PicklistOption, Ticket
 
 PICKLIST_CACHE_SECONDS = 600.0

@@ -9,11 +9,11 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
 from connectors.http import positive_int
+from connectors.json_values import as_mapping, text_or_none, utc_text, utc_timestamp
 from core.domain import (
     Company,
     CompanyRef,
@@ -49,19 +49,6 @@ NO_AUTOMATIONS: Mapping[str, bool] = MappingProxyType({"dont_do_rules": True, "_
 _TAG_RE = re.compile(r"<[^>]+>")
 
 
-def _obj(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def str_or_none(value: Any) -> str | None:
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, (int, str)):
-        text = str(value).strip()
-        return text or None
-    return None
-
-
 def id_or_none(value: Any) -> str | None:
     """A Halo id as a string; ``0``/negative mean "none" in Halo."""
     if isinstance(value, bool):
@@ -71,23 +58,6 @@ def id_or_none(value: Any) -> str | None:
     if isinstance(value, str) and value.strip().isdigit() and int(value) > 0:
         return str(int(value))
     return None
-
-
-def parse_timestamp(value: Any) -> datetime | None:
-    """Halo writes UTC with up to 7 fractional digits, with or without ``Z``; ``0001-01-01`` means unset."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.year <= 1900:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-
-
-def format_timestamp(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def html_to_text(value: str) -> str:
@@ -117,7 +87,7 @@ def is_closed(ticket: Mapping[str, Any]) -> bool:
     if isinstance(status_id, int) and not isinstance(status_id, bool):
         if status_id == CLOSED_STATUS_ID:
             return True
-        name = str_or_none(ticket.get("status_name"))
+        name = text_or_none(ticket.get("status_name"))
         return name is not None and name.casefold() in CLOSED_STATUS_NAMES
     # No status on the payload (trimmed webhook objects): fall back to Halo's own flag.
     return ticket.get("hasbeenclosed") is True
@@ -128,7 +98,7 @@ def is_closed(ticket: Mapping[str, Any]) -> bool:
 
 def map_note(raw: Any, *, default_author: str | None = None) -> Note:
     """An action -> ``Note``. ``hiddenfromuser`` is Halo's "internal"; unknown counts as internal."""
-    action = _obj(raw)
+    action = as_mapping(raw)
     hidden = action.get("hiddenfromuser")
     author = id_or_none(action.get("who_agentid")) or id_or_none(action.get("actionby_agent_id"))
     return Note(
@@ -136,8 +106,7 @@ def map_note(raw: Any, *, default_author: str | None = None) -> Note:
         text=_text(action, "note", "note_html"),
         internal=hidden is not False,
         author=author or default_author,
-        created_at=parse_timestamp(action.get("datetime"))
-        or parse_timestamp(action.get("actiondatecreated")),
+        created_at=utc_timestamp(action.get("datetime")) or utc_timestamp(action.get("actiondatecreated")),
     )
 
 
@@ -152,22 +121,22 @@ def map_ticket(raw: Any, actions: Iterable[Any] = ()) -> Ticket:
 
     The description is the ticket's ``details``; actions without text (status changes, system entries)
     are not notes."""
-    ticket = _obj(raw)
+    ticket = as_mapping(raw)
     external_id = id_or_none(ticket.get("id"))
     if external_id is None:
         raise ValidationFailed("Halo ticket has no id")
-    summary = str_or_none(ticket.get("summary"))
+    summary = text_or_none(ticket.get("summary"))
     if summary is None:
         raise ValidationFailed(f"Halo ticket {external_id} has no summary")
     company_id = id_or_none(ticket.get("client_id"))
     if company_id is None:
         raise ValidationFailed(f"Halo ticket {external_id} has no client")
-    company = CompanyRef(external_id=company_id, name=str_or_none(ticket.get("client_name")) or company_id)
+    company = CompanyRef(external_id=company_id, name=text_or_none(ticket.get("client_name")) or company_id)
 
-    ordered = sorted((_obj(a) for a in actions if isinstance(a, Mapping)), key=_action_order)
+    ordered = sorted((as_mapping(a) for a in actions if isinstance(a, Mapping)), key=_action_order)
     notes = tuple(note for note in (map_note(a) for a in ordered) if note.text)
-    priority = str_or_none(ticket.get("priority_name")) or str_or_none(
-        _obj(ticket.get("priority")).get("name")
+    priority = text_or_none(ticket.get("priority_name")) or text_or_none(
+        as_mapping(ticket.get("priority")).get("name")
     )
     assigned = id_or_none(ticket.get("agent_id"))
     if assigned in UNASSIGNED_AGENT_IDS:
@@ -177,24 +146,23 @@ def map_ticket(raw: Any, actions: Iterable[Any] = ()) -> Ticket:
         number=external_id,  # Halo shows the ticket id (zero-padded in its UI) as the ticket number
         summary=summary,
         description=_text(ticket, "details", "details_html"),
-        status=str_or_none(ticket.get("status_name")),
+        status=text_or_none(ticket.get("status_name")),
         status_id=id_or_none(ticket.get("status_id")),
-        board=str_or_none(ticket.get("team")),
+        board=text_or_none(ticket.get("team")),
         board_id=id_or_none(ticket.get("team_id")),
         priority=priority,
         priority_id=id_or_none(ticket.get("priority_id")),
-        type=str_or_none(ticket.get("tickettype_name")),
+        type=text_or_none(ticket.get("tickettype_name")),
         type_id=id_or_none(ticket.get("tickettype_id")),
-        subtype=str_or_none(ticket.get("category_1")),
+        subtype=text_or_none(ticket.get("category_1")),
         subtype_id=id_or_none(ticket.get("categoryid_1")),
-        assignee=str_or_none(ticket.get("agent_name")) if assigned else None,
+        assignee=text_or_none(ticket.get("agent_name")) if assigned else None,
         assignee_id=assigned,
         company=company,
         contact=map_contact_ref(ticket),
         notes=notes,
         closed=is_closed(ticket),
-        updated_at=parse_timestamp(ticket.get("last_update"))
-        or parse_timestamp(ticket.get("lastactiondate")),
+        updated_at=utc_timestamp(ticket.get("last_update")) or utc_timestamp(ticket.get("lastactiondate")),
         # Halo tickets carry no "last edited by"; guessing one could mistake a person's change for our echo.
         updated_by=None,
     )
@@ -202,71 +170,71 @@ def map_ticket(raw: Any, actions: Iterable[Any] = ()) -> Ticket:
 
 def map_contact_ref(ticket: Mapping[str, Any]) -> ContactRef | None:
     external_id = id_or_none(ticket.get("user_id"))
-    name = str_or_none(ticket.get("user_name"))
-    email = str_or_none(ticket.get("user_email"))
+    name = text_or_none(ticket.get("user_name"))
+    email = text_or_none(ticket.get("user_email"))
     if external_id is None and name is None and email is None:
         return None
     return ContactRef(external_id=external_id, name=name, email=email)
 
 
 def map_ticket_summary(raw: Any) -> TicketSummary | None:
-    ticket = _obj(raw)
+    ticket = as_mapping(raw)
     external_id = id_or_none(ticket.get("id"))
     if external_id is None:
         return None
     return TicketSummary(
         external_id=external_id,
         number=external_id,
-        summary=str_or_none(ticket.get("summary")) or "",
-        status=str_or_none(ticket.get("status_name")),
+        summary=text_or_none(ticket.get("summary")) or "",
+        status=text_or_none(ticket.get("status_name")),
         closed=is_closed(ticket),
         company_id=id_or_none(ticket.get("client_id")),
-        contact_name=str_or_none(ticket.get("user_name")),
-        created_at=parse_timestamp(ticket.get("dateoccurred")),
-        updated_at=parse_timestamp(ticket.get("last_update")),
+        contact_name=text_or_none(ticket.get("user_name")),
+        created_at=utc_timestamp(ticket.get("dateoccurred")),
+        updated_at=utc_timestamp(ticket.get("last_update")),
     )
 
 
 def map_contact(raw: Any) -> Contact:
     """``GET /Users/{id}`` (an end user) -> ``Contact``."""
-    user = _obj(raw)
+    user = as_mapping(raw)
     external_id = id_or_none(user.get("id"))
     if external_id is None:
         raise ValidationFailed("Halo user has no id")
-    name = str_or_none(user.get("name")) or " ".join(
-        part for part in (str_or_none(user.get("firstname")), str_or_none(user.get("surname"))) if part
+    name = text_or_none(user.get("name")) or " ".join(
+        part for part in (text_or_none(user.get("firstname")), text_or_none(user.get("surname"))) if part
     )
     phone = next(
         (
             value
             for key in ("phonenumber_preferred", "phonenumber", "mobilenumber", "sitephonenumber")
-            if (value := str_or_none(user.get(key)))
+            if (value := text_or_none(user.get(key)))
         ),
         None,
     )
     return Contact(
         external_id=external_id,
         name=name or external_id,
-        email=str_or_none(user.get("emailaddress")),
+        email=text_or_none(user.get("emailaddress")),
         phone=phone,
-        title=str_or_none(user.get("title")),
+        title=text_or_none(user.get("title")),
         company_id=id_or_none(user.get("client_id")),
-        company_name=str_or_none(user.get("client_name")),
+        company_name=text_or_none(user.get("client_name")),
         inactive=user.get("inactive") is True,
     )
 
 
 def map_company(raw: Any) -> Company:
     """``GET /Client/{id}`` -> ``Company``."""
-    client = _obj(raw)
+    client = as_mapping(raw)
     external_id = id_or_none(client.get("id"))
     if external_id is None:
         raise ValidationFailed("Halo client has no id")
     return Company(
         external_id=external_id,
-        name=str_or_none(client.get("name")) or external_id,
-        phone=str_or_none(client.get("phonenumber")),
-        website=str_or_none(client.get("website")),
+        name=text_or_none(client.get("name")) or external_id,
+        phone=text_or_none(client.get("phonenumber")),
+        website=text_or_none(client.get("website")),
         inactive=client.get("inactive") is True,
     )
 
@@ -275,7 +243,7 @@ def map_company(raw: Any) -> Company:
 
 
 def _option(external_id: str | None, name: Any) -> PicklistOption | None:
-    label = str_or_none(name)
+    label = text_or_none(name)
     if external_id is None or label is None:
         return None
     return PicklistOption(external_id=external_id, name=label)
@@ -366,8 +334,8 @@ def time_entry_body(ticket_id: int, entry: TimeEntryDraft, *, outcome: str) -> l
         "hiddenfromuser": True,
         "sendemail": False,
         "timetaken": entry.hours,
-        "actionarrivaldate": format_timestamp(entry.started_at),
-        "actioncompletiondate": format_timestamp(entry.ended_at),
+        "actionarrivaldate": utc_text(entry.started_at),
+        "actioncompletiondate": utc_text(entry.ended_at),
         "actisbillable": entry.billable,
         **NO_RULES,
     }

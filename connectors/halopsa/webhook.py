@@ -16,7 +16,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from connectors.halopsa.config import HaloConfig
-from connectors.halopsa.mapping import id_or_none, str_or_none
+from connectors.halopsa.mapping import id_or_none
+from connectors.json_values import text_or_none
 from core.domain import EventAction, ParsedWebhook
 from core.errors import AuthenticationError, ValidationFailed
 
@@ -157,7 +158,7 @@ def _actor(envelope: Mapping[str, Any]) -> str | None:
 
 
 def map_event(envelope: Mapping[str, Any]) -> ParsedWebhook:
-    delivery_id = str_or_none(envelope.get("id"))
+    delivery_id = text_or_none(envelope.get("id"))
     if delivery_id is None:
         raise ValidationFailed("Halo webhook has no id")
     event = envelope.get("event")
@@ -174,7 +175,7 @@ def map_event(envelope: Mapping[str, Any]) -> ParsedWebhook:
         external_id=external_id,
         actor=_actor(envelope),
         company_external_id=id_or_none(ticket.get("client_id")),
-        summary=str_or_none(ticket.get("summary")),
+        summary=text_or_none(ticket.get("summary")),
     )
 
 

@@ -18,6 +18,7 @@ from connectors.autotask.mapping import map_ticket
 from connectors.autotask.picklists import note_picklists, ticket_picklists
 from core.domain import PicklistOption, Ticket
 from evals.fakes import autotask_payloads as at
+from tests.timing import FakeClock, FakeSleep
 
 SAMPLES = Path(__file__).parents[2].parent / "shared" / "psa-samples"
 SWAGGER_PATH = SAMPLES / "autotask" / "rest-swagger-subset-v1.json"
@@ -28,22 +29,6 @@ NOTE_FIELDS_URL = f"{at.API}/TicketNotes/entityInformation/fields"
 COMPANY_URL = f"{at.API}/Companies/{at.COMPANY_ID}"
 WEBHOOK_URL = "https://deskhand.example/webhooks/autotask/3"
 START = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
-
-
-class FakeSleep:
-    def __init__(self) -> None:
-        self.calls: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.calls.append(seconds)
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

@@ -22,20 +22,13 @@ from connectors.connectwise import ConnectWiseClient
 from connectors.connectwise.mapping import map_ticket
 from evals.fakes import connectwise_payloads as cw
 from evals.fakes.connectwise import FakeConnectWise, Recorded
+from tests.timing import FakeClock
 
 SAMPLES = Path(__file__).parents[2].parent / "shared" / "psa-samples" / "connectwise"
 SPEC_PATH = SAMPLES / "openapi-subset-2026.4-get-only.json"
 WRITE_SHAPES_PATH = SAMPLES / "write-shapes.derived.json"
 WEBHOOK_URL = "https://deskhand.example.com/webhooks/connectwise/7"
 START = datetime(2026, 3, 2, 10, 0, tzinfo=timezone(timedelta(hours=1)))
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 async def no_sleep(_seconds: float) -> None:

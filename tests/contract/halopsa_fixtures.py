@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -14,26 +13,11 @@ import respx
 
 from connectors.halopsa import HaloClient
 from evals.fakes import halopsa_payloads as hp
+from tests.timing import FakeClock, FakeSleep
 
 TOKEN = "eyJhbGciOi.halo-access.t0k3n"
 TICKET_URL = f"{hp.API}/Tickets/4242"
 ACTIONS_URL = f"{hp.API}/Actions"
-
-
-@dataclass
-class FakeSleep:
-    calls: list[float] = field(default_factory=list)
-
-    async def __call__(self, seconds: float) -> None:
-        self.calls.append(seconds)
-
-
-@dataclass
-class FakeClock:
-    now: float = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

@@ -15,7 +15,8 @@ from connectors.autotask.limits import AutotaskLimits, HourlyBudget, endpoint_of
 from core.errors import IntegrationError
 from evals.fakes import autotask_payloads as at
 from tests.contract import autotask_fixtures as fx
-from tests.contract.autotask_fixtures import COMPANY_URL, FakeClock, FakeSleep
+from tests.contract.autotask_fixtures import COMPANY_URL
+from tests.timing import FakeClock, FakeSleep
 
 # The shared fixtures, bound here so that pytest finds them in this module.
 router, sleeper, clock, limits = fx.router, fx.sleeper, fx.clock, fx.limits

@@ -22,6 +22,7 @@ from core.domain import Picklist, PicklistOption, TicketChanges
 from core.errors import IntegrationError, ValidationFailed
 from evals.fakes import connectwise_payloads as cw
 from evals.fakes.openapi_check import schema_problems
+from tests.timing import FakeClock, FakeSleep
 
 SAMPLES = Path(__file__).parents[2].parent / "shared" / "psa-samples"
 SPEC_PATH = SAMPLES / "connectwise" / "openapi-subset-2026.4-get-only.json"
@@ -43,22 +44,6 @@ def assert_conforms(value: Any, schema_name: str, schemas: dict[str, Any]) -> No
 
 
 # -- fixtures -------------------------------------------------------------------------------------------
-
-
-class FakeSleep:
-    def __init__(self) -> None:
-        self.calls: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.calls.append(seconds)
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

@@ -18,14 +18,6 @@ CONNECTWISE_STATUSES = [("New", False), ("In Progress", False), ("Waiting on Cli
 CONNECTWISE_STATUSES += [("Scheduled", False), ("Resolved", True), ("Closed", True)]
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def config() -> SandboxConfig:
     # A fresh store per test: stores are process-wide by name.

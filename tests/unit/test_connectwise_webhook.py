@@ -16,16 +16,9 @@ from connectors.connectwise.webhook import SigningKeyCache, sign_body
 from core.domain import EventAction, ParsedWebhook
 from core.errors import AuthenticationError, ValidationFailed
 from evals.fakes import connectwise_payloads as cw
+from tests.timing import FakeClock
 
 KEY_URL = cw.key_url()
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 5000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -35,7 +28,7 @@ def router() -> respx.MockRouter:
 
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock(5000.0)
 
 
 @pytest.fixture

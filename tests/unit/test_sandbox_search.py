@@ -10,6 +10,7 @@ from connectors.base import Capability
 from connectors.sandbox import SandboxConfig, SandboxPsa, SandboxStore, seed
 from core.domain import Picklist, TicketChanges, TicketSearch, TicketState, TimeEntryDraft
 from core.errors import IntegrationError, ValidationFailed
+from tests.timing import FakeClock
 from tests.unit import sandbox_fixtures as fx
 from tests.unit.sandbox_fixtures import (
     ARCHITECTS,
@@ -18,7 +19,6 @@ from tests.unit.sandbox_fixtures import (
     LAW,
     PRINTER_TICKET,
     START,
-    FakeClock,
     option,
 )
 
