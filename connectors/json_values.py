@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
+
+from core.errors import ValidationFailed
 
 # Vendors write "no date" as 0001-01-01 or 1900-01-01 rather than null.
 _UNSET_BEFORE_YEAR = 1901
@@ -41,3 +44,14 @@ def utc_text(moment: datetime) -> str:
     """A datetime as vendors take it on writes: UTC, whole seconds, ``Z``. Naive means UTC."""
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
     return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def json_object(body: bytes, what: str) -> Mapping[str, Any]:
+    """A webhook body as a JSON object, or ``ValidationFailed`` (a 400 with the reason, never a 500)."""
+    try:
+        value = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValidationFailed(f"{what} is not valid JSON") from exc
+    if not isinstance(value, Mapping):
+        raise ValidationFailed(f"{what} is not a JSON object")
+    return value

@@ -9,13 +9,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 from collections.abc import Mapping
 
 from connectors.autotask.config import AutotaskConfig
 from connectors.autotask.mapping import map_event
+from connectors.json_values import json_object
 from core.domain import ParsedWebhook
-from core.errors import AuthenticationError, ValidationFailed
+from core.errors import AuthenticationError
 
 SIGNATURE_HEADER = "x-hook-signature"
 SIGNATURE_PREFIX = "sha1="
@@ -49,10 +49,4 @@ class AutotaskWebhookReceiver:
             raise AuthenticationError("signature does not match")
 
     def parse(self, body: bytes) -> ParsedWebhook:
-        try:
-            envelope = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ValidationFailed("Autotask webhook body is not valid JSON") from exc
-        if not isinstance(envelope, Mapping):
-            raise ValidationFailed("Autotask webhook body is not a JSON object")
-        return map_event(envelope)
+        return map_event(json_object(body, "Autotask webhook body"))

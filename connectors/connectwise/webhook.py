@@ -22,8 +22,9 @@ import httpx
 
 from connectors.connectwise.config import ConnectWiseConfig
 from connectors.connectwise.mapping import map_callback
+from connectors.json_values import json_object
 from core.domain import ParsedWebhook
-from core.errors import AuthenticationError, ValidationFailed
+from core.errors import AuthenticationError
 
 logger = logging.getLogger(__name__)
 
@@ -129,13 +130,7 @@ class ConnectWiseWebhookReceiver:
             raise AuthenticationError("signature does not match")
 
     def parse(self, body: bytes) -> ParsedWebhook:
-        try:
-            envelope = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ValidationFailed("ConnectWise callback body is not valid JSON") from exc
-        if not isinstance(envelope, Mapping):
-            raise ValidationFailed("ConnectWise callback body is not a JSON object")
-        return map_callback(envelope)
+        return map_callback(json_object(body, "ConnectWise callback body"))
 
     # -- helpers --------------------------------------------------------------------------------------
 

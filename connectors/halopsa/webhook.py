@@ -11,13 +11,12 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from connectors.halopsa.config import HaloConfig
 from connectors.halopsa.mapping import id_or_none
-from connectors.json_values import text_or_none
+from connectors.json_values import json_object, text_or_none
 from core.domain import EventAction, ParsedWebhook
 from core.errors import AuthenticationError, ValidationFailed
 
@@ -93,15 +92,9 @@ class HaloWebhookReceiver:
             raise AuthenticationError("Basic credentials do not match")
 
     def parse(self, body: bytes) -> ParsedWebhook:
-        try:
-            envelope = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ValidationFailed("Halo webhook body is not valid JSON") from exc
-        if isinstance(envelope, list):
+        if body.lstrip().startswith(b"["):
             raise ValidationFailed("Halo webhook body is a batch; set the webhook's Batching to off")
-        if not isinstance(envelope, Mapping):
-            raise ValidationFailed("Halo webhook body is not a JSON object")
-        return map_event(envelope)
+        return map_event(json_object(body, "Halo webhook body"))
 
 
 def _subject(name: str, envelope: Mapping[str, Any]) -> tuple[str, str | None]:

@@ -21,6 +21,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from connectors.json_values import json_object
 from connectors.sandbox.config import SandboxConfig
 from core.domain import EventAction, ParsedWebhook, Ticket
 from core.errors import AuthenticationError, ValidationFailed
@@ -123,10 +124,4 @@ class SandboxWebhookReceiver:
             raise AuthenticationError("signature does not match")
 
     def parse(self, body: bytes) -> ParsedWebhook:
-        try:
-            envelope = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ValidationFailed("sandbox webhook body is not valid JSON") from exc
-        if not isinstance(envelope, Mapping):
-            raise ValidationFailed("sandbox webhook body is not a JSON object")
-        return map_envelope(envelope)
+        return map_envelope(json_object(body, "sandbox webhook body"))
