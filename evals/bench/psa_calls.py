@@ -26,7 +26,7 @@ import argparse
 import asyncio
 import sys
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
@@ -83,7 +83,8 @@ class Figures:
     warm: list[Call]
     note: str
 
-    def api(self, calls: list[Call]) -> list[str]:
+    def api_calls(self, calls: list[Call]) -> list[str]:
+        """Labels of ``calls`` without the one-off auth/discovery ones."""
         return [c.label for c in calls if not c.one_off]
 
     @property
@@ -121,9 +122,11 @@ async def measure(subject: Subject) -> Figures:
             runs.append(subject.calls()[before:])
     finally:
         await subject.psa.aclose()
-    cold, warm = runs
-    progress(f"{subject.name}: cold {len(cold)} call(s), warm {len(warm)} call(s)")
-    return Figures(subject.name, cold, warm, subject.note)
+    cold_run, warm_run = runs
+    figures = Figures(subject.name, cold_run, warm_run, subject.note)
+    cold, one_off = len(figures.api_calls(figures.cold)), len(figures.one_off)
+    progress(f"{subject.name}: cold {cold} (+{one_off} auth/discovery), warm {figures.warm_count}")
+    return figures
 
 
 # -- the PSAs -----------------------------------------------------------------------------------------
@@ -170,7 +173,8 @@ def connectwise() -> tuple[Subject, Mount]:
         calls,
         ("501", "502"),
         "Waiting on Client",
-        "companyinfo finds the codebase once per client; the connection test saves it",
+        "companyinfo finds the codebase once per client (the connection test saves it); statuses are "
+        "cached 10 min per board: the first ticket of another board adds GET /service/boards/{id}/statuses",
     )
     return subject, lambda: mounted(fake.handle, httpx.URL(fake.origin).host)
 
@@ -192,7 +196,8 @@ def halopsa() -> tuple[Subject, Mount]:
         calls,
         ("4301", "4302"),
         "With User",
-        "OAuth token fetched once per client and renewed before it expires (1 hour)",
+        "OAuth token fetched once per client and renewed before it expires (1 hour); statuses are cached "
+        "10 min per ticket type: the first ticket of another type adds GET /Status",
     )
     return subject, lambda: mounted(fake.handle, httpx.URL(fake.origin).host)
 
@@ -219,7 +224,7 @@ def autotask() -> tuple[Subject, Mount]:
         ("7501", "7502"),
         "Waiting Customer",
         "zone discovered once per client (then saved); Tickets/TicketNotes field metadata and company "
-        "names cached 10 min, so a company not seen for 10 min adds GET /Companies/{id}",
+        "names cached 10 min: a company not seen for 10 min adds GET /Companies/{id}",
     )
     discovery_host = httpx.URL(at.DISCOVERY_URL).host
     return subject, lambda: mounted(fake.handle, httpx.URL(fake.origin).host, discovery_host)
@@ -228,13 +233,10 @@ def autotask() -> tuple[Subject, Mount]:
 def sandbox() -> tuple[Subject, Mount]:
     psa = SandboxPsa(SandboxConfig(store=f"bench-psa-calls-{uuid.uuid4().hex[:10]}"))
     store = psa.store
+    sample = store.sample_ticket_ids()
     with store.lock:
         # Open seeded tickets that are not already waiting, so the status change is a real write.
-        ids = [
-            i
-            for i in store.sample_ticket_ids()
-            if store.statuses[store.tickets[i].status_id].name != "Waiting on Client"
-        ]
+        ids = [i for i in sample if store.statuses[store.tickets[i].status_id].name != "Waiting on Client"]
     if len(ids) < 2:
         raise SystemExit("sandbox: the seed data has fewer than two open tickets to triage")
 
@@ -263,34 +265,33 @@ BUILDERS: dict[str, Callable[[], tuple[Subject, Mount]]] = {
 # -- figures ------------------------------------------------------------------------------------------
 
 
-def listed(labels: Sequence[str]) -> str:
-    return ", ".join(labels) or "-"
+def plural(n: int) -> str:
+    return f"{n} call" if n == 1 else f"{n} calls"
+
+
+def rows_of(f: Figures) -> list[list[str]]:
+    """A heading row with the counts, then one row per call (cold, warm and one-off side by side)."""
+    cold, warm, one_off = f.api_calls(f.cold), [c.label for c in f.warm], f.one_off
+    rows = [[f.name, plural(len(cold)), plural(f.warm_count), plural(len(one_off))]]
+    for i in range(max(len(cold), len(warm), len(one_off))):
+        rows.append(["", *(column[i] if i < len(column) else "" for column in (cold, warm, one_off))])
+    return rows
 
 
 def print_figures(figures: list[Figures]) -> bool:
-    rows = []
-    for f in figures:
-        cold, warm = f.api(f.cold), f.api(f.warm)
-        rows.append(
-            [
-                f.name,
-                f"{len(cold)}: {listed(cold)}",
-                f"{f.warm_count}: {listed([c.label for c in f.warm])}",
-                f"{len(f.one_off)}: {listed(f.one_off)}" if f.one_off else "0",
-            ]
-        )
     print(
-        "PSA calls per triage-only run (get_ticket, set_ticket_status, one internal note), "
-        "two tickets on one client"
+        "PSA calls per triage-only run (get_ticket, set_ticket_status, one internal note); "
+        "two tickets on one client: cold, then warm"
     )
-    print(table(["PSA", "cold calls", "warm calls", "one-off auth/discovery"], rows))
+    header = ["PSA", "cold (first ticket)", "warm (second ticket)", "one-off auth/discovery"]
+    print(table(header, [row for f in figures for row in rows_of(f)]))
     print()
-    print("Cold excludes the one-off auth/discovery calls, which are listed apart.")
+    print("Cold leaves out the one-off auth/discovery calls (listed apart); warm counts every call.")
     for f in figures:
         print(f"  {f.name}: {f.note}")
     print()
     for f in figures:
-        print(f"{f.name}: target <= {TARGET_CALLS} warm calls: {'met' if f.met else 'missed'} ({f.warm_count})")
+        print(f"{f.name}: target <= {TARGET_CALLS}: {'met' if f.met else 'missed'} (warm {f.warm_count})")
     ok = all(f.met for f in figures)
     print(f"Overall: {verdict(ok)}")
     return ok
