@@ -5,13 +5,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 
+from core.directory import (
+    AutoReply,
+    DirectoryUser,
+    GroupRef,
+    NewUser,
+    ProfileChanges,
+    RiskyUser,
+    SignIn,
+    Sku,
+    TenantHealth,
+    UserDetail,
+)
 from core.domain import (
     AccessCheck,
     Company,
@@ -123,6 +135,69 @@ class PsaConnector(Protocol):
 
 
 @runtime_checkable
+class DirectoryConnector(Protocol):
+    """Microsoft 365 directory of ONE client tenant. The tenant is fixed when the connector is built
+    (from the ticket's client), so nothing a model says can point it at another tenant.
+
+    ``user`` arguments are an object id or a UPN; anything that does not resolve inside this tenant raises
+    ``IntegrationError`` with status 404. Vendor failures raise ``IntegrationError`` with the vendor's text.
+    """
+
+    @property
+    def tenant_id(self) -> str: ...
+
+    async def find_users(self, query: str, *, limit: int = 10) -> list[DirectoryUser]:
+        """By UPN, mail or display name; an exact UPN/mail match first, then prefix matches."""
+        ...
+
+    async def get_user(self, user: str) -> DirectoryUser: ...
+
+    async def user_detail(self, user_id: str) -> UserDetail:
+        """Licences, groups, directory roles, manager, last sign-in and registered MFA methods."""
+        ...
+
+    async def list_skus(self) -> list[Sku]: ...
+
+    async def list_groups(self, query: str | None = None, *, limit: int = 25) -> list[GroupRef]: ...
+
+    async def get_group(self, group_id: str) -> GroupRef: ...
+
+    async def sign_ins(self, user_id: str, *, limit: int = 20) -> list[SignIn]: ...
+
+    async def risky_users(self, *, limit: int = 20) -> list[RiskyUser]: ...
+
+    async def verified_domains(self) -> list[str]: ...
+
+    async def create_user(self, draft: NewUser) -> DirectoryUser: ...
+
+    async def update_user(self, user_id: str, changes: ProfileChanges) -> None: ...
+
+    async def set_account_enabled(self, user_id: str, enabled: bool) -> None: ...
+
+    async def revoke_sessions(self, user_id: str) -> None: ...
+
+    async def reset_password(self, user_id: str, password: SecretStr, *, force_change: bool) -> None: ...
+
+    async def change_licenses(self, user_id: str, *, add: Sequence[str], remove: Sequence[str]) -> None:
+        """SKU ids to add and remove in one ``assignLicense`` call."""
+        ...
+
+    async def add_group_member(self, group_id: str, user_id: str) -> None: ...
+
+    async def remove_group_member(self, group_id: str, user_id: str) -> None: ...
+
+    async def get_auto_reply(self, user_id: str) -> AutoReply: ...
+
+    async def set_auto_reply(self, user_id: str, reply: AutoReply) -> None: ...
+
+    async def health(self) -> TenantHealth:
+        """Token works? Which application permissions and Entra roles the app has in this tenant."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+@runtime_checkable
 class WebhookReceiver(Protocol):
     """Authenticates a raw delivery, then parses it. ``authenticate`` always runs first."""
 
@@ -137,10 +212,13 @@ class WebhookReceiver(Protocol):
 
 @dataclass(frozen=True)
 class ActionContext:
-    """Everything an action may act on. Ticket and client come from here, never from model arguments."""
+    """Everything an action may act on. Ticket, client and tenant come from here, never from model
+    arguments. ``approved`` is True only when a technician approved this very call."""
 
     psa: PsaConnector
     ticket: Ticket
+    directory: DirectoryConnector | None = None
+    approved: bool = False
 
 
 ActionHandler = Callable[[ActionContext, Any], Awaitable[ActionResult]]
@@ -157,6 +235,9 @@ class Action:
     reversible: bool
     integration_kind: str
     handler: ActionHandler = field(repr=False)
+    requires: tuple[str, ...] = field(
+        default=(), metadata={"doc": "Any one of these permissions makes the action available"}
+    )
 
     @property
     def writes(self) -> bool:
@@ -193,3 +274,7 @@ class ConnectorFactory(Protocol):
         ...
 
     def webhook_receiver(self, kind: str, config: dict[str, Any]) -> WebhookReceiver: ...
+
+    def directory(self, kind: str, config: dict[str, Any], tenant_id: str) -> DirectoryConnector:
+        """The shared directory client of one client tenant on the running event loop; never close it."""
+        ...
