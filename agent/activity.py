@@ -13,10 +13,13 @@ from agent.schemas import (
     PlanStepRead,
     RunDetail,
     RunRead,
+    SecretRead,
     ToolCallRead,
 )
 from agent.tables import MatchDecision, NotePosted, PlanStep, Run, TicketEvent, ToolCall
+from core.clock import system_clock
 from core.errors import ConflictError, NotFoundError
+from core.secrets import SecretBox
 
 RETRYABLE_STATUSES = {"failed", "waiting_llm", "suppressed"}
 
@@ -96,3 +99,29 @@ async def prepare_retry(session: AsyncSession, event_id: int) -> int:
     event.status_reason = "retry requested through the API"
     await session.flush()
     return event.attempts
+
+
+async def reveal_secret(
+    session: AsyncSession, run_id: int, tool_call_id: str, *, box: SecretBox
+) -> SecretRead:
+    """A tool call's generated credential, shown once: the ciphertext is wiped as it is read."""
+    call = (
+        await session.scalars(
+            select(ToolCall).where(ToolCall.run_id == run_id, ToolCall.tool_call_id == tool_call_id)
+        )
+    ).one_or_none()
+    if call is None:
+        raise NotFoundError(f"run {run_id} has no tool call {tool_call_id}")
+    if call.secret_encrypted is None:
+        if call.secret_revealed_at is not None:
+            raise ConflictError(f"the secret was already revealed at {call.secret_revealed_at.isoformat()}")
+        raise NotFoundError(f"tool call {tool_call_id} holds no secret")
+    secret = str(box.decrypt_json(call.secret_encrypted)["secret"])
+    call.secret_encrypted = None
+    call.secret_revealed_at = system_clock()
+    await session.flush()
+    return SecretRead(
+        tool_call_id=tool_call_id,
+        secret=secret,
+        detail="Shown once; give it to the user by phone or in person, never in the ticket",
+    )

@@ -25,6 +25,7 @@ async def record_tool_call(
     status: str,
     result: dict[str, Any] | None,
     duration_ms: int | None,
+    secret_encrypted: str | None = None,
 ) -> ToolCall:
     row = (
         await session.scalars(
@@ -37,6 +38,8 @@ async def record_tool_call(
     row.status = status
     row.result = result
     row.duration_ms = duration_ms
+    if secret_encrypted is not None:
+        row.secret_encrypted = secret_encrypted
     await session.flush()
     return row
 

@@ -1,11 +1,12 @@
-"""What one agent run carries: the bound ticket and client, the PSA, the offered actions and policy."""
+"""What one agent run carries: the bound ticket and client, the PSA and the client's Microsoft 365
+tenant, the offered actions and policy."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from agent.policy import PolicySet
-from connectors.base import Action, PsaConnector
+from connectors.base import Action, DirectoryConnector, PsaConnector
 from core.domain import ClientInfo, Ticket
 
 
@@ -18,3 +19,4 @@ class AgentDeps:
     psa: PsaConnector
     actions: dict[str, Action]
     policies: PolicySet
+    directory: DirectoryConnector | None = None  # the client's Microsoft 365 tenant, when connected

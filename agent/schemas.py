@@ -73,6 +73,14 @@ class ToolCallRead(ORM):
     result: dict[str, Any] | None
     started_at: datetime
     duration_ms: int | None
+    secret_held: bool = False  # a generated password waits to be revealed once to a technician
+    secret_revealed_at: datetime | None = None
+
+
+class SecretRead(BaseModel):
+    tool_call_id: str
+    secret: str
+    detail: str
 
 
 class NoteRead(ORM):

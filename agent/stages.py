@@ -16,6 +16,7 @@ from agent.deps import AgentDeps
 from agent.policy import PolicySet, load_policies
 from agent.runtime import get_runtime
 from agent.tables import MatchDecision, NotePosted, Run, TicketEvent, ToolCall
+from agent.tenant import available_actions, directory_for, tenant_health
 from agent.tools import masked_args
 from connectors.base import Action, PsaConnector
 from core.clients import resolve_client
@@ -233,14 +234,17 @@ async def agent_deps(run_id: int, *, ticket: Ticket, client: ClientInfo, policie
     async with runtime.db.session() as session:
         run = await _run(session, run_id)
         integration_id = run.integration_id
+    directory = await directory_for(client)
+    health = await tenant_health(directory) if directory is not None else None
     return AgentDeps(
         run_id=run_id,
         integration_id=integration_id,
         client=client,
         ticket=ticket,
         psa=await _psa_for(integration_id),
-        actions={a.name: a for a in runtime.actions},
+        actions=available_actions(runtime.actions, directory=directory, health=health),
         policies=policies,
+        directory=directory,
     )
 
 

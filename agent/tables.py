@@ -105,6 +105,13 @@ class ToolCall(Base):
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=system_clock)
     duration_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # A generated credential for the technician (Fernet ciphertext), wiped when revealed once.
+    secret_encrypted: Mapped[str | None] = mapped_column(Text, nullable=True)
+    secret_revealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    @property
+    def secret_held(self) -> bool:
+        return self.secret_encrypted is not None
 
 
 class NotePosted(Base):

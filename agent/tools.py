@@ -33,12 +33,15 @@ def masked_args(model: type[BaseModel], args: dict[str, Any]) -> dict[str, Any]:
 
 
 async def execute_action(
-    deps: AgentDeps, action: Action, tool_call_id: str, args: BaseModel
+    deps: AgentDeps, action: Action, tool_call_id: str, args: BaseModel, *, approved: bool = False
 ) -> dict[str, Any]:
-    """Run one action and record it. Called inside a DBOS step, so a finished call is never repeated."""
+    """Run one action and record it. Called inside a DBOS step, so a finished call is never repeated.
+
+    A generated credential in the result is stored encrypted for the technician and never returned."""
     started = time.perf_counter()
+    context = ActionContext(psa=deps.psa, ticket=deps.ticket, directory=deps.directory, approved=approved)
     try:
-        result = await action.handler(ActionContext(psa=deps.psa, ticket=deps.ticket), args)
+        result = await action.handler(context, args)
         status = "ok" if result.ok else "error"
     except IntegrationError as exc:
         result = ActionResult(ok=False, summary=f"{action.name} failed: {exc.detail}")
@@ -47,7 +50,10 @@ async def execute_action(
         result = ActionResult(ok=False, summary=f"{action.name} refused: {exc.detail}")
         status = "refused"
     duration_ms = int((time.perf_counter() - started) * 1000)
-    async with get_runtime().db.write_session() as session:
+    runtime = get_runtime()
+    secret = result.secret.get_secret_value() if result.secret is not None else None
+    sealed = runtime.box.encrypt_json({"secret": secret}) if secret is not None else None
+    async with runtime.db.write_session() as session:
         await record_tool_call(
             session,
             run_id=deps.run_id,
@@ -58,6 +64,7 @@ async def execute_action(
             status=status,
             result=result.model_dump(mode="json"),
             duration_ms=duration_ms,
+            secret_encrypted=sealed,
         )
     return result.model_dump(mode="json", exclude={"before", "after"})
 
@@ -78,8 +85,10 @@ def action_tool(action: Action) -> Tool[AgentDeps]:
         tool_call_id = ctx.tool_call_id or f"{action.name}-{ctx.run_step}"
         deps = ctx.deps
 
+        approved = bool(ctx.tool_call_approved)
+
         async def run_checkpointed() -> dict[str, Any]:
-            return await execute_action(deps, action, tool_call_id, args)
+            return await execute_action(deps, action, tool_call_id, args, approved=approved)
 
         return await DBOS.run_step_async({"name": f"deskhand.tool.{action.name}"}, run_checkpointed)
 

@@ -11,8 +11,8 @@ from agent.intake import events_to_resume
 from agent.pipeline import TICKET_QUEUE, enqueue_ticket_run
 from agent.runtime import Runtime, get_runtime, set_runtime
 from agent.ticket_agent import build_ticket_agent
+from connectors.catalogue import ALL_ACTIONS
 from connectors.registry import Registry
-from connectors.ticket_actions import TICKET_ACTIONS
 from core.database import Database
 from core.llm import build_model
 from core.migrations.runner import upgrade
@@ -25,7 +25,7 @@ logger = logging.getLogger("deskhand")
 def build_runtime(settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> Runtime:
     settings.ensure_data_dir()
     model = build_model(settings)
-    actions = TICKET_ACTIONS
+    actions = ALL_ACTIONS
     return Runtime(
         settings=settings,
         db=Database(settings.resolved_database_url),

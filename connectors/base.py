@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel, Field, SecretStr
 
 from core.directory import (
     AutoReply,
@@ -55,6 +55,9 @@ class ActionResult(BaseModel):
     data: dict[str, Any] = {}
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
+    # A generated credential (temporary password) for the technician only: excluded from every dump, so
+    # it reaches neither the model, nor Activity, nor a DBOS checkpoint in clear.
+    secret: SecretStr | None = Field(default=None, exclude=True, repr=False)
 
 
 class Capability(StrEnum):
@@ -274,6 +277,10 @@ class ConnectorFactory(Protocol):
         ...
 
     def webhook_receiver(self, kind: str, config: dict[str, Any]) -> WebhookReceiver: ...
+
+    def is_directory(self, kind: str) -> bool:
+        """Whether integrations of this kind connect client Microsoft 365 tenants."""
+        ...
 
     def directory(self, kind: str, config: dict[str, Any], tenant_id: str) -> DirectoryConnector:
         """The shared directory client of one client tenant on the running event loop; never close it."""

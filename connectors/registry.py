@@ -13,7 +13,7 @@ import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from connectors.autotask import AutotaskClient, AutotaskConfig, AutotaskWebhookReceiver
-from connectors.base import PsaConnector, WebhookReceiver
+from connectors.base import DirectoryConnector, PsaConnector, WebhookReceiver
 from connectors.connectwise import ConnectWiseClient, ConnectWiseConfig, ConnectWiseWebhookReceiver
 from connectors.connectwise.webhook import SigningKeyCache
 from connectors.halopsa import HaloClient, HaloConfig, HaloWebhookReceiver
@@ -25,14 +25,18 @@ MASK = "••••••"
 
 PsaBuilder = Callable[[Any, "httpx.AsyncBaseTransport | None"], PsaConnector]
 ReceiverBuilder = Callable[[Any, "Registry"], WebhookReceiver]
+DirectoryBuilder = Callable[[Any, str, "Registry"], DirectoryConnector]
 
 
 @dataclass(frozen=True)
 class VendorKind:
+    """A PSA kind has ``build_psa`` and ``build_receiver``; a Microsoft 365 kind has ``build_directory``."""
+
     config_model: type[BaseModel]
     label: str
-    build_psa: PsaBuilder
-    build_receiver: ReceiverBuilder
+    build_psa: PsaBuilder | None = None
+    build_receiver: ReceiverBuilder | None = None
+    build_directory: DirectoryBuilder | None = None
 
 
 KINDS: dict[str, VendorKind] = {
@@ -79,6 +83,11 @@ class Registry:
         # Building a client loads the CA bundle (~20 ms of CPU) and rediscovers the codebase, so each
         # integration keeps one per event loop (httpx clients belong to the loop that opened them).
         self._psa_clients: dict[tuple[int, str], PsaConnector] = {}
+        self._directories: dict[tuple[int, str, str], DirectoryConnector] = {}
+
+    @staticmethod
+    def _digest(kind: str, config: dict[str, Any]) -> str:
+        return hashlib.sha256(json.dumps([kind, config], sort_keys=True, default=str).encode()).hexdigest()
 
     def kinds(self) -> list[str]:
         return list(KINDS)
@@ -116,8 +125,7 @@ class Registry:
 
     def psa(self, kind: str, config: dict[str, Any]) -> PsaConnector:
         """A shared client: callers must not close it (``aclose`` of the registry does)."""
-        digest = hashlib.sha256(json.dumps([kind, config], sort_keys=True, default=str).encode()).hexdigest()
-        key = (id(asyncio.get_running_loop()), digest)
+        key = (id(asyncio.get_running_loop()), self._digest(kind, config))
         client = self._psa_clients.get(key)
         if client is None:
             client = self.new_psa(kind, config)
@@ -126,10 +134,35 @@ class Registry:
 
     def new_psa(self, kind: str, config: dict[str, Any]) -> PsaConnector:
         """A private client the caller closes (connection tests with unsaved credentials)."""
-        return KINDS[kind].build_psa(self._model(kind, config), self._transport)
+        model = self._model(kind, config)
+        build = KINDS[kind].build_psa
+        if build is None:
+            raise ValidationFailed(f"'{kind}' is not a PSA integration")
+        return build(model, self._transport)
 
     def webhook_receiver(self, kind: str, config: dict[str, Any]) -> WebhookReceiver:
-        return KINDS[kind].build_receiver(self._model(kind, config), self)
+        model = self._model(kind, config)
+        build = KINDS[kind].build_receiver
+        if build is None:
+            raise ValidationFailed(f"'{kind}' does not receive webhooks")
+        return build(model, self)
+
+    def is_directory(self, kind: str) -> bool:
+        vendor = KINDS.get(kind)
+        return vendor is not None and vendor.build_directory is not None
+
+    def directory(self, kind: str, config: dict[str, Any], tenant_id: str) -> DirectoryConnector:
+        """A shared directory client per (event loop, config, tenant); tenants never share one."""
+        model = self._model(kind, config)
+        build = KINDS[kind].build_directory
+        if build is None:
+            raise ValidationFailed(f"'{kind}' is not a Microsoft 365 integration")
+        key = (id(asyncio.get_running_loop()), self._digest(kind, config), tenant_id)
+        client = self._directories.get(key)
+        if client is None:
+            client = build(model, tenant_id, self)
+            self._directories[key] = client
+        return client
 
     def webhook_http(self) -> httpx.AsyncClient:
         """One client for webhook-time fetches (ConnectWise signing keys), shared by all receivers."""
@@ -145,6 +178,10 @@ class Registry:
             if owner == loop_id:
                 await client.aclose()
         self._psa_clients.clear()  # clients of a stopped loop are dropped with it
+        for (owner, _, _), directory in list(self._directories.items()):
+            if owner == loop_id:
+                await directory.aclose()
+        self._directories.clear()
         if self._webhook_http is not None:
             await self._webhook_http.aclose()
             self._webhook_http = None

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from agent.activity import get_run_detail, list_activity, prepare_retry
+from agent.activity import get_run_detail, list_activity, prepare_retry, reveal_secret
 from agent.pipeline import enqueue_ticket_run, workflow_id_for
-from agent.schemas import ActivityList, RetryRead, RunDetail
+from agent.schemas import ActivityList, RetryRead, RunDetail, SecretRead
 from api.deps import RuntimeDep, SessionDep
 from core.errors import LLMNotConfigured
 
@@ -39,3 +39,9 @@ async def retry_event(event_id: int, runtime: RuntimeDep) -> RetryRead:
         attempt = await prepare_retry(session, event_id)
     await enqueue_ticket_run(event_id, attempt=attempt, manual=True)
     return RetryRead(event_id=event_id, attempt=attempt, workflow_id=workflow_id_for(event_id, attempt))
+
+
+@router.post("/runs/{run_id}/tool-calls/{tool_call_id}/reveal-secret")
+async def reveal(run_id: int, tool_call_id: str, session: SessionDep, runtime: RuntimeDep) -> SecretRead:
+    """The temporary password a tool generated (new user, reset), once; then it is gone from Deskhand."""
+    return await reveal_secret(session, run_id, tool_call_id, box=runtime.box)
