@@ -64,9 +64,25 @@ class ClientList(BaseModel):
     items: list[ClientRead]
 
 
+TENANT_ID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+
+
+class PsaCompanyRef(BaseModel):
+    integration_id: int
+    company_external_id: str = Field(min_length=1, max_length=64)
+
+
+class ClientCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    m365_tenant_id: str | None = Field(default=None, pattern=TENANT_ID_PATTERN)
+    psa_companies: list[PsaCompanyRef] = Field(default=[], description="PSA companies that are this client")
+
+
 class ClientUpdate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    m365_tenant_id: str | None = Field(default=None, max_length=64)
+    m365_tenant_id: str | None = Field(
+        default=None, pattern=TENANT_ID_PATTERN, description="Entra tenant id (GUID); null disconnects"
+    )
 
 
 class PolicyUpdate(BaseModel):

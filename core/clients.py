@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.domain import ClientInfo, CompanyRef
+from core.errors import ConflictError
 from core.tables import Client, ClientPsaCompany
 
 
@@ -57,3 +58,36 @@ async def _mapped_client(
     if row is None:
         return None
     return ClientInfo(id=row.id, name=row.name, m365_tenant_id=row.m365_tenant_id)
+
+
+async def create_client(
+    session: AsyncSession,
+    *,
+    name: str,
+    m365_tenant_id: str | None,
+    companies: list[tuple[int, str]],
+) -> Client:
+    """A client set up ahead of its first ticket, mapped to its PSA companies (integration id, company id)."""
+    for integration_id, company_external_id in companies:
+        taken = await _mapped_client(
+            session, integration_id=integration_id, company_external_id=company_external_id
+        )
+        if taken is not None:
+            raise ConflictError(
+                f"PSA company {company_external_id} of integration {integration_id} already belongs to "
+                f"client {taken.id} ({taken.name})"
+            )
+    client = Client(name=name, m365_tenant_id=m365_tenant_id)
+    session.add(client)
+    await session.flush()
+    for integration_id, company_external_id in companies:
+        session.add(
+            ClientPsaCompany(
+                client_id=client.id,
+                integration_id=integration_id,
+                company_external_id=company_external_id,
+                company_name=name,
+            )
+        )
+    await session.flush()
+    return client

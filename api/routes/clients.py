@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, status
 from sqlalchemy import select
 
 from api.deps import SessionDep
-from api.schemas import ClientList, ClientRead, ClientUpdate
+from api.schemas import ClientCreate, ClientList, ClientRead, ClientUpdate
+from core.clients import create_client
 from core.errors import NotFoundError
 from core.tables import Client
 
@@ -24,6 +25,18 @@ async def _client(session: SessionDep, client_id: int) -> Client:
     if row is None:
         raise NotFoundError(f"client {client_id} does not exist")
     return row
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def create(data: ClientCreate, session: SessionDep) -> ClientRead:
+    """Set a client up before its first ticket: its PSA companies and its Microsoft 365 tenant."""
+    row = await create_client(
+        session,
+        name=data.name,
+        m365_tenant_id=data.m365_tenant_id.lower() if data.m365_tenant_id else None,
+        companies=[(c.integration_id, c.company_external_id) for c in data.psa_companies],
+    )
+    return ClientRead.model_validate(row)
 
 
 @router.get("/{client_id}")
