@@ -17,7 +17,13 @@ from connectors.base import DirectoryConnector, PsaConnector, WebhookReceiver
 from connectors.connectwise import ConnectWiseClient, ConnectWiseConfig, ConnectWiseWebhookReceiver
 from connectors.connectwise.webhook import SigningKeyCache
 from connectors.halopsa import HaloClient, HaloConfig, HaloWebhookReceiver
-from connectors.sandbox import SandboxConfig, SandboxPsa, SandboxWebhookReceiver
+from connectors.sandbox import (
+    SandboxConfig,
+    SandboxDirectory,
+    SandboxDirectoryConfig,
+    SandboxPsa,
+    SandboxWebhookReceiver,
+)
 from core.errors import ValidationFailed
 
 MASK = "••••••"
@@ -59,6 +65,13 @@ KINDS: dict[str, VendorKind] = {
         label="HaloPSA",
         build_psa=lambda config, transport: HaloClient(config, transport=transport),
         build_receiver=lambda config, _registry: HaloWebhookReceiver(config),
+    ),
+    "sandbox_m365": VendorKind(
+        config_model=SandboxDirectoryConfig,
+        label="Sandbox Microsoft 365 (in memory, for trying Deskhand)",
+        build_directory=lambda config, tenant_id, _registry: SandboxDirectory(
+            tenant_id, store=config.store, permissions=config.permissions, roles=tuple(config.roles)
+        ),
     ),
     "sandbox": VendorKind(
         config_model=SandboxConfig,

@@ -52,3 +52,26 @@ class SandboxConfig(BaseModel):
     def own_identity(self) -> str:
         """The member identifier used for ``Note.author``, ``Ticket.updated_by`` and webhook actors."""
         return self.agent_identifier
+
+
+class SandboxDirectoryConfig(BaseModel):
+    """The sandbox Microsoft 365 directory: one in-memory tenant per sandbox company."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    store: str = Field(default="default", description="Name of the in-process directory store.")
+    permissions: list[str] | None = Field(
+        default=None, description="Graph application permissions granted (None: a full realistic set)."
+    )
+    roles: list[str] = Field(
+        default=["User Administrator"], description="Entra roles the app holds in every sandbox tenant."
+    )
+    timeout_seconds: float = Field(default=20, gt=0, le=300)
+
+    @field_validator("store")
+    @classmethod
+    def _check_store(cls, value: str) -> str:
+        name = value.strip()
+        if not _STORE_NAME_RE.fullmatch(name):
+            raise ValueError("store must be 1-64 letters, digits, '.', '_' or '-'")
+        return name
