@@ -22,6 +22,7 @@ from evals.fakes import connectwise_payloads as cw
 from evals.fakes.connectwise import FakeConnectWise
 from evals.fakes.llm import LLM_BASE, LLM_MODEL, ScriptedLLM
 
+Handle = Callable[[str, str, dict[str, str], bytes], tuple[int, Any]]
 FINAL = {"succeeded", "failed", "suppressed", "ignored", "waiting_approval", "waiting_llm"}
 
 
@@ -142,9 +143,7 @@ class Stack:
         assert response.status_code == 200, response.text
 
 
-def _side_effect(
-    handle: Callable[[str, str, dict[str, str], bytes], tuple[int, Any]],
-) -> Callable[[httpx.Request], httpx.Response]:
+def _side_effect(handle: Handle) -> Callable[[httpx.Request], httpx.Response]:
     def respond(request: httpx.Request) -> httpx.Response:
         headers = {k.lower(): v for k, v in request.headers.items()}
         status, payload = handle(request.method, str(request.url), headers, request.content)
@@ -166,7 +165,12 @@ def mount_fakes(router: respx.MockRouter, fake_cw: FakeConnectWise, llm: Scripte
 
 @asynccontextmanager
 async def running_stack(
-    settings: Settings, llm: ScriptedLLM, fake_cw: FakeConnectWise | None = None, *, kit: PsaKit | None = None
+    settings: Settings,
+    llm: ScriptedLLM,
+    fake_cw: FakeConnectWise | None = None,
+    *,
+    kit: PsaKit | None = None,
+    extra_fakes: dict[str, Handle] | None = None,
 ) -> AsyncIterator[Stack]:
     """The app with one PSA integration: ConnectWise on ``fake_cw`` by default, or ``kit``'s PSA."""
     fake_cw = fake_cw or FakeConnectWise()
@@ -186,6 +190,8 @@ async def running_stack(
         mount_fakes(router, fake_cw, llm)
         if kit is not None and kit.host is not None and kit.handle is not None:
             router.route(host=kit.host).mock(side_effect=_side_effect(kit.handle))
+        for host, handle in (extra_fakes or {}).items():  # e.g. Microsoft Graph next to the PSA
+            router.route(host=host).mock(side_effect=_side_effect(handle))
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://deskhand.test") as api:
