@@ -16,6 +16,7 @@ from api.errors import install_error_handlers
 from api.routes import activity, clients, integrations, policies, workflows
 from api.schemas import ServiceStatus
 from api.webhooks import router as webhook_router
+from connectors.registry import GraphCredentials
 from core.settings import Settings
 
 
@@ -30,6 +31,7 @@ def create_app(
     settings: Settings,
     *,
     transport: httpx.AsyncBaseTransport | None = None,
+    graph_credentials: GraphCredentials | None = None,
     run_worker: bool = True,
 ) -> FastAPI:
     """``run_worker`` launches DBOS in this process (serve); tests may launch it themselves."""
@@ -37,7 +39,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if run_worker:
-            await wiring.launch(settings, transport=transport)
+            await wiring.launch(settings, transport=transport, graph_credentials=graph_credentials)
             await wiring.resume_unstarted_events()
         try:
             yield

@@ -12,7 +12,7 @@ from agent.pipeline import TICKET_QUEUE, enqueue_ticket_run
 from agent.runtime import Runtime, get_runtime, set_runtime
 from agent.ticket_agent import build_ticket_agent
 from connectors.catalogue import ALL_ACTIONS
-from connectors.registry import Registry
+from connectors.registry import GraphCredentials, Registry
 from core.database import Database
 from core.llm import build_model
 from core.migrations.runner import upgrade
@@ -22,7 +22,12 @@ from core.settings import Settings
 logger = logging.getLogger("deskhand")
 
 
-def build_runtime(settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> Runtime:
+def build_runtime(
+    settings: Settings,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    graph_credentials: GraphCredentials | None = None,
+) -> Runtime:
     settings.ensure_data_dir()
     model = build_model(settings)
     actions = ALL_ACTIONS
@@ -30,7 +35,7 @@ def build_runtime(settings: Settings, *, transport: httpx.AsyncBaseTransport | N
         settings=settings,
         db=Database(settings.resolved_database_url),
         box=SecretBox(settings.resolved_secret_key()),
-        connectors=Registry(transport=transport),
+        connectors=Registry(transport=transport, graph_credentials=graph_credentials),
         actions=actions,
         model=model,
         ticket_agent=build_ticket_agent(model, actions, settings) if model is not None else None,
@@ -38,13 +43,17 @@ def build_runtime(settings: Settings, *, transport: httpx.AsyncBaseTransport | N
 
 
 async def launch(
-    settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None, migrate: bool = True
+    settings: Settings,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    graph_credentials: GraphCredentials | None = None,
+    migrate: bool = True,
 ) -> Runtime:
     """Migrate, wire the runtime and launch DBOS (which recovers workflows a crash left unfinished)."""
     settings.ensure_data_dir()
     if migrate:
         upgrade(settings.resolved_database_url)
-    runtime = build_runtime(settings, transport=transport)
+    runtime = build_runtime(settings, transport=transport, graph_credentials=graph_credentials)
     set_runtime(runtime)
     DBOS(
         config={

@@ -32,6 +32,7 @@ RESET_PASSWORDS = ("User-PasswordProfile.ReadWrite.All", "User.ReadWrite.All", "
 PASSWORD_LENGTH = 16
 _PASSWORD_SYMBOLS = "!@#$%*-_+="  # noqa: S105 - a character set, not a password
 _NICKNAME_RE = re.compile(r"[^A-Za-z0-9._-]")
+_GUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 NEEDS_EXCHANGE = (
     "{group} is an Exchange-managed {kind}; Microsoft Graph cannot change its members. A technician must "
     "do it in the Exchange admin center (or Exchange Online PowerShell: Add-DistributionGroupMember)."
@@ -62,17 +63,17 @@ async def guarded_user(ctx: ActionContext, user: str) -> tuple[DirectoryConnecto
 
 
 async def resolve_group(directory: DirectoryConnector, group: str) -> GroupRef:
+    """A group of this tenant by object id, or by its exact (case-insensitive) name."""
     wanted = group.strip()
-    try:
-        return await directory.get_group(wanted)
-    except IntegrationError as exc:
-        if exc.status != 404:
-            raise
-    matches = [
-        g
-        for g in await directory.list_groups(wanted, limit=50)
-        if g.display_name.casefold() == wanted.casefold()
-    ]
+    if _GUID_RE.fullmatch(wanted):
+        try:
+            return await directory.get_group(wanted)
+        except IntegrationError as exc:
+            if exc.status != 404:
+                raise
+            raise ValidationFailed(f"no group {wanted} in this client's tenant") from exc
+    candidates = await directory.list_groups(wanted, limit=50)
+    matches = [g for g in candidates if g.display_name.casefold() == wanted.casefold()]
     if len(matches) != 1:
         raise ValidationFailed(f"no single group called '{group}' in this tenant; use m365_list_groups")
     return matches[0]

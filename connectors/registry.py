@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from azure.core.credentials_async import AsyncTokenCredential
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from connectors.autotask import AutotaskClient, AutotaskConfig, AutotaskWebhookReceiver
@@ -17,6 +18,7 @@ from connectors.base import DirectoryConnector, PsaConnector, WebhookReceiver
 from connectors.connectwise import ConnectWiseClient, ConnectWiseConfig, ConnectWiseWebhookReceiver
 from connectors.connectwise.webhook import SigningKeyCache
 from connectors.halopsa import HaloClient, HaloConfig, HaloWebhookReceiver
+from connectors.msgraph import GraphDirectory, MsGraphConfig, new_graph_http
 from connectors.sandbox import (
     SandboxConfig,
     SandboxDirectory,
@@ -32,6 +34,7 @@ MASK = "••••••"
 PsaBuilder = Callable[[Any, "httpx.AsyncBaseTransport | None"], PsaConnector]
 ReceiverBuilder = Callable[[Any, "Registry"], WebhookReceiver]
 DirectoryBuilder = Callable[[Any, str, "Registry"], DirectoryConnector]
+GraphCredentials = Callable[[MsGraphConfig, str], AsyncTokenCredential]
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,16 @@ KINDS: dict[str, VendorKind] = {
         build_psa=lambda config, transport: HaloClient(config, transport=transport),
         build_receiver=lambda config, _registry: HaloWebhookReceiver(config),
     ),
+    "msgraph": VendorKind(
+        config_model=MsGraphConfig,
+        label="Microsoft 365 (multi-tenant app)",
+        build_directory=lambda config, tenant_id, registry: GraphDirectory(
+            config,
+            tenant_id,
+            http=registry.graph_http(config.timeout_seconds),
+            credential=registry.graph_credential(config, tenant_id),
+        ),
+    ),
     "sandbox_m365": VendorKind(
         config_model=SandboxDirectoryConfig,
         label="Sandbox Microsoft 365 (in memory, for trying Deskhand)",
@@ -89,8 +102,16 @@ class Registry:
     ConnectWise signing-key cache, so a burst of callbacks fetches the key once.
     """
 
-    def __init__(self, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        graph_credentials: GraphCredentials | None = None,
+    ) -> None:
         self._transport = transport
+        # Tests pass fake credentials; None builds the app's real client-credentials credential per tenant.
+        self._graph_credentials = graph_credentials
+        self._graph_http: dict[int, httpx.AsyncClient] = {}
         self.key_cache: SigningKeyCache = SigningKeyCache()
         self._webhook_http: httpx.AsyncClient | None = None
         # Building a client loads the CA bundle (~20 ms of CPU) and rediscovers the codebase, so each
@@ -177,6 +198,18 @@ class Registry:
             self._directories[key] = client
         return client
 
+    def graph_http(self, timeout_seconds: float) -> httpx.AsyncClient:
+        """One Graph HTTP pool per event loop, shared by every client tenant (tokens stay per tenant)."""
+        loop_id = id(asyncio.get_running_loop())
+        client = self._graph_http.get(loop_id)
+        if client is None:
+            client = new_graph_http(self._transport, timeout_seconds=timeout_seconds)
+            self._graph_http[loop_id] = client
+        return client
+
+    def graph_credential(self, config: MsGraphConfig, tenant_id: str) -> AsyncTokenCredential | None:
+        return self._graph_credentials(config, tenant_id) if self._graph_credentials is not None else None
+
     def webhook_http(self) -> httpx.AsyncClient:
         """One client for webhook-time fetches (ConnectWise signing keys), shared by all receivers."""
         if self._webhook_http is None:
@@ -195,6 +228,9 @@ class Registry:
             if owner == loop_id:
                 await directory.aclose()
         self._directories.clear()
+        graph_http = self._graph_http.pop(loop_id, None)
+        if graph_http is not None:
+            await graph_http.aclose()
         if self._webhook_http is not None:
             await self._webhook_http.aclose()
             self._webhook_http = None

@@ -27,6 +27,14 @@ class Settings(BaseSettings):
     llm_api_base: str | None = None
     llm_api_key: SecretStr | None = None
     llm_timeout_seconds: float = 120.0
+    embedding_model: str = Field(
+        default="local",
+        description="'local' (offline all-MiniLM-L6-v2) or a litellm embedding model, e.g. "
+        "openai/text-embedding-3-small",
+    )
+    embedding_api_base: str | None = Field(default=None, description="Falls back to llm_api_base")
+    embedding_api_key: SecretStr | None = Field(default=None, description="Falls back to llm_api_key")
+    embedding_dimension: int | None = Field(default=None, ge=1)
     step_max_attempts: int = Field(
         default=4, ge=1, le=10, description="Attempts for a model or PSA call before the run fails"
     )
@@ -45,7 +53,7 @@ class Settings(BaseSettings):
     webhook_max_body_bytes: int = 1024 * 1024
     queue_polling_interval_seconds: float = Field(default=1.0, gt=0)
 
-    @field_validator("llm_model", "llm_api_base", mode="before")
+    @field_validator("llm_model", "llm_api_base", "embedding_api_base", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

@@ -171,6 +171,7 @@ async def running_stack(
     *,
     kit: PsaKit | None = None,
     extra_fakes: dict[str, Handle] | None = None,
+    graph_credentials: Any = None,
 ) -> AsyncIterator[Stack]:
     """The app with one PSA integration: ConnectWise on ``fake_cw`` by default, or ``kit``'s PSA."""
     fake_cw = fake_cw or FakeConnectWise()
@@ -185,7 +186,7 @@ async def running_stack(
         _, token = await create_token(session, name="tests")
     await db.dispose()
 
-    app = create_app(settings)
+    app = create_app(settings, graph_credentials=graph_credentials)
     with respx.mock(assert_all_called=False) as router, models.override_allow_model_requests(True):
         mount_fakes(router, fake_cw, llm)
         if kit is not None and kit.host is not None and kit.handle is not None:

@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from connectors.sandbox import TENANT_BY_COMPANY, SandboxDirectoryStore, SandboxStore, ticket_event
+from evals.fakes import msgraph_payloads as gp
 from evals.fakes.llm import ScriptedLLM, agent_calls, match_by_keyword
+from evals.fakes.msgraph import FakeGraph
 from tests.harness import Stack, make_settings, running_stack
 from tests.psa_kits import sandbox_kit
 
@@ -93,3 +95,57 @@ async def test_new_hire_ticket_creates_licenses_and_groups_the_user_on_the_sandb
     assert store.password_matches(tenant, emily.id, password)
     directory_calls = [c for c in store.calls if c in ("create_user", "change_licenses", "add_group_member")]
     assert directory_calls == ["create_user", "change_licenses", "add_group_member"]
+
+
+async def test_new_hire_through_microsoft_graph_sends_the_real_graph_requests(tmp_path: Path) -> None:
+    graph = FakeGraph()
+    kit = sandbox_kit()
+    upn = f"eclarke@{gp.DOMAIN_A}"
+    onboarding = (
+        ("m365_create_user", {
+            "given_name": "Emily", "surname": "Clarke", "username": "eclarke", "domain": gp.DOMAIN_A,
+            "usage_location": "US", "job_title": "Accountant",
+        }),
+        ("m365_assign_license", {"user": upn, "sku": "SPB"}),
+        ("m365_add_to_group", {"user": upn, "group": "Finance"}),
+    )  # fmt: skip
+    agent = agent_calls(*onboarding, summary="Done.")
+    llm = ScriptedLLM(matcher=match_by_keyword("employee"), agent=agent)
+    async with running_stack(
+        make_settings(tmp_path, None),
+        llm,
+        kit=kit,
+        extra_fakes={gp.GRAPH_HOST: graph.handle},
+        graph_credentials=lambda _config, tenant_id: graph.credential(tenant_id),
+    ) as stack:
+        config = {"kind": "msgraph", "client_id": gp.CLIENT_ID, "client_secret": gp.CLIENT_SECRET}
+        await prepare(stack, config, gp.TENANT_A)
+        ticket = SandboxStore.named(kit.config["store"]).ticket(NEW_STARTER_TICKET)
+        response = await stack.deliver_event(ticket_event(ticket, "created", actor="portal"))
+        done = await stack.wait_for_event(response.json()["event_id"])
+        detail = (await stack.api.get(f"/api/v1/runs/{done['id']}", headers=stack.auth)).json()
+
+    assert done["status"] == "succeeded", done
+    summaries = [c["result"]["summary"] for c in detail["tool_calls"]]
+    assert [c["status"] for c in detail["tool_calls"]] == ["ok", "ok", "ok"], summaries
+    writes = [(w.method, w.path) for w in graph.writes()]
+    created_id = detail["tool_calls"][0]["result"]["data"]["id"]
+    assert writes == [
+        ("POST", "/users"),
+        ("POST", f"/users/{created_id}/assignLicense"),
+        ("POST", f"/groups/{gp.FINANCE}/members/$ref"),
+    ]
+    create, assign, member = (w.body for w in graph.writes())
+    assert (
+        create["userPrincipalName"] == upn
+        and create["passwordProfile"]["forceChangePasswordNextSignIn"] is True
+    )
+    assert create["passwordProfile"]["password"] not in json.dumps(detail)
+    assert assign == {
+        "addLicenses": [{"skuId": gp.SKU_BUSINESS_PREMIUM, "disabledPlans": []}],
+        "removeLicenses": [],
+    }
+    assert member == {"@odata.id": f"https://graph.microsoft.com/v1.0/directoryObjects/{created_id}"}
+    assert all(
+        w.headers["authorization"] == graph.writes()[0].headers["authorization"] for w in graph.writes()
+    )
