@@ -33,10 +33,11 @@ async def directory_for(client: ClientInfo) -> DirectoryConnector | None:
     return runtime.connectors.directory(record.kind, record.config, client.m365_tenant_id)
 
 
-async def tenant_health(directory: DirectoryConnector) -> TenantHealth:
+async def tenant_health(directory: DirectoryConnector, *, fresh: bool = False) -> TenantHealth:
+    """The tenant's grants, cached for a while (``fresh`` re-checks, e.g. after a new consent)."""
     cached = _health.get(directory.tenant_id)
     now = time.monotonic()
-    if cached is not None and now - cached[0] < HEALTH_TTL_SECONDS:
+    if not fresh and cached is not None and now - cached[0] < HEALTH_TTL_SECONDS:
         return cached[1]
     try:
         health = await directory.health()

@@ -13,7 +13,7 @@ from agent.intake import WAITING_FOR_MODEL
 from api import wiring
 from api.deps import RuntimeDep, require_token
 from api.errors import install_error_handlers
-from api.routes import activity, clients, integrations, policies, workflows
+from api.routes import activity, clients, integrations, m365, policies, workflows
 from api.schemas import ServiceStatus
 from api.webhooks import router as webhook_router
 from connectors.registry import GraphCredentials
@@ -67,7 +67,15 @@ def create_app(
             database="postgres" if runtime.db.is_postgres else "sqlite",
         )
 
-    for router in (integrations.router, clients.router, workflows.router, activity.router, policies.router):
+    routers = (
+        integrations.router,
+        clients.router,
+        m365.router,
+        workflows.router,
+        activity.router,
+        policies.router,
+    )
+    for router in routers:
         api.include_router(router)
     app.include_router(api)
     app.include_router(webhook_router)
