@@ -16,12 +16,16 @@ from pathlib import Path
 import httpx
 import uvicorn
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.activity import get_run_detail, list_activity
 from agent.policy import ToolMode, set_policy
 from agent.runtime import get_runtime
 from api.app import create_app
-from connectors.sandbox import SandboxStore, encode, signature_headers, ticket_event
+from connectors.sandbox import TENANT_BY_COMPANY, SandboxStore, encode, signature_headers, ticket_event
+from connectors.sandbox.seed import COMPANIES as SANDBOX_COMPANIES
+from core.clients import create_client
+from core.errors import ConflictError
 from core.integration_store import create_integration, list_integrations, load_integration
 from core.settings import Settings
 from core.tokens import create_token
@@ -35,6 +39,9 @@ DEMO_STORE = "demo"
 DEMO_INTEGRATION = "Sandbox PSA (demo)"
 FINAL = {"succeeded", "failed", "suppressed", "ignored", "waiting_approval", "waiting_llm"}
 WRITE_TOOLS = (
+    "m365_create_user",
+    "m365_assign_license",
+    "m365_add_to_group",
     "add_internal_note",
     "add_customer_note",
     "set_ticket_status",
@@ -73,8 +80,9 @@ STARTER_WORKFLOWS = (
     StarterWorkflow(
         "New starter",
         "The ticket asks to set up a new employee (account, licence, laptop) before a start date.",
-        "Set the type to Request. Add an internal note with the start date, name and what is needed. "
-        "Set the status to Scheduled.",
+        "Set the type to Request. Create their Microsoft 365 account on the client's domain and give them "
+        "the licence their colleagues have. Add an internal note with the start date, name and what is "
+        "still needed (laptop). Set the status to Scheduled.",
     ),
     StarterWorkflow(
         "Printer problems",
@@ -91,6 +99,26 @@ def demo_settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"data_dir": data_dir, "database_url": None, "secret_key": None})
 
 
+async def connect_sandbox_tenants(session: AsyncSession, psa_integration_id: int) -> None:
+    """The sandbox Microsoft 365 directory, and each sandbox company as a client with its own tenant."""
+    runtime = get_runtime()
+    if not any(row.kind == "sandbox_m365" for row in await list_integrations(session)):
+        config = runtime.connectors.validate_config("sandbox_m365", {"store": DEMO_STORE})
+        await create_integration(
+            session, box=runtime.box, kind="sandbox_m365", name="Sandbox Microsoft 365 (demo)", config=config
+        )
+    for company in SANDBOX_COMPANIES:
+        try:
+            await create_client(
+                session,
+                name=company.name,
+                m365_tenant_id=TENANT_BY_COMPANY[company.id],
+                companies=[(psa_integration_id, company.id)],
+            )
+        except ConflictError:
+            continue  # set up by an earlier demo run
+
+
 async def prepare(*, auto_approve: bool) -> tuple[int, str, str]:
     """The sandbox integration (created once), starter workflows, an API token; returns id, secret, token."""
     runtime = get_runtime()
@@ -105,6 +133,7 @@ async def prepare(*, auto_approve: bool) -> tuple[int, str, str]:
                 session, box=runtime.box, kind="sandbox", name=DEMO_INTEGRATION, config=config
             )
             integration_id = row.id
+        await connect_sandbox_tenants(session, integration_id)
         titles = set((await session.scalars(select(Workflow.title))).all())
         for starter in STARTER_WORKFLOWS:
             if starter.title not in titles:

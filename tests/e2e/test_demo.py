@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -52,6 +53,11 @@ def test_demo_runs_every_sample_ticket_through_the_pipeline(tmp_path: Path) -> N
     assert "matched Printer problems; tools add_internal_note" in result.stdout
     assert (tmp_path / "demo" / "deskhand.sqlite").exists()  # kept apart from the real data
     assert not (tmp_path / "deskhand.sqlite").exists()
+    with sqlite3.connect(tmp_path / "demo" / "deskhand.sqlite") as db:
+        tenants = db.execute("SELECT name, m365_tenant_id FROM clients ORDER BY name").fetchall()
+        kinds = {row[0] for row in db.execute("SELECT kind FROM integrations")}
+    assert len(tenants) == 4 and all(tenant for _, tenant in tenants)  # each client on its own tenant
+    assert kinds == {"sandbox", "sandbox_m365"}
 
 
 def test_demo_without_a_model_says_how_to_configure_one(tmp_path: Path) -> None:
