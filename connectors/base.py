@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
@@ -30,10 +31,12 @@ from core.domain import (
     Contact,
     Note,
     ParsedWebhook,
+    PastTicket,
     Picklist,
     PicklistOption,
     Ticket,
     TicketChanges,
+    TicketPage,
     TicketSearch,
     TicketSummary,
     TimeEntryDraft,
@@ -115,6 +118,11 @@ class PsaConnector(Protocol):
 
     async def search_tickets(self, query: TicketSearch) -> list[TicketSummary]:
         """The company's tickets, newest first, at most ``query.limit`` (pages followed up to a cap)."""
+        ...
+
+    async def closed_tickets(self, since: datetime, *, cursor: str | None = None) -> TicketPage:
+        """Tickets of every company closed at or after ``since``, oldest first, one page (~100) per call.
+        Pass the returned ``next_cursor`` back for the next page; resumable after a crash."""
         ...
 
     async def get_contact(self, contact_id: str) -> Contact: ...
@@ -201,6 +209,15 @@ class DirectoryConnector(Protocol):
 
 
 @runtime_checkable
+class PastTickets(Protocol):
+    """Similar closed tickets of ONE client, bound when built, so no argument can reach another client."""
+
+    async def similar(
+        self, text: str, *, limit: int, exclude_ticket_id: str | None = None
+    ) -> list[PastTicket]: ...
+
+
+@runtime_checkable
 class WebhookReceiver(Protocol):
     """Authenticates a raw delivery, then parses it. ``authenticate`` always runs first."""
 
@@ -221,6 +238,7 @@ class ActionContext:
     psa: PsaConnector
     ticket: Ticket
     directory: DirectoryConnector | None = None
+    past_tickets: PastTickets | None = None
     approved: bool = False
 
 

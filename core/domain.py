@@ -195,6 +195,25 @@ class TicketSummary(Frozen):
     updated_at: datetime | None = None
 
 
+class TicketPage(Frozen):
+    """One page of a PSA listing; ``next_cursor`` is opaque to callers and None on the last page."""
+
+    tickets: tuple[TicketSummary, ...] = ()
+    next_cursor: str | None = None
+
+
+class PastTicket(Frozen):
+    """A closed ticket of the same client that looks like the current one."""
+
+    number: str
+    summary: str
+    resolution: str = ""
+    similarity: float | None = Field(
+        default=None, description="Cosine similarity, when the vector search ranked it"
+    )
+    closed_at: datetime | None = None
+
+
 class Contact(Frozen):
     external_id: str
     name: str
