@@ -4,7 +4,8 @@
 granted application permissions), signed with a key only this module knows. ``FakeGraph.handle`` picks
 the tenant from that token and answers as Graph does: ``$select``/``$filter``/``$top``, 403 for a missing
 permission or licence, OData error bodies, 429 with ``Retry-After`` when told to throttle. Use
-``FakeGraph.respond`` as a respx side effect.
+``FakeGraph.respond`` as a respx side effect. The per-tenant routes and permissions are in ``msgraph_api``,
+the ``$filter`` parser in ``msgraph_filter``, the tenants and their seeds in ``msgraph_tenants``.
 """
 
 from __future__ import annotations

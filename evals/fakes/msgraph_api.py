@@ -123,7 +123,6 @@ def _shape(segments: list[str]) -> tuple[str, list[str]]:
     return "/".join(shape), args
 
 
-
 def serve(
     tenant: FakeTenant,
     roles: frozenset[str],

@@ -3,7 +3,8 @@
 Shapes follow the Graph reference (user, group, subscribedSku, signIn, riskyUser, directoryRole, domain,
 servicePrincipal, authentication methods, mailboxSettings, OData errors) with ISO-8601 UTC ``Z`` times.
 Contoso (tenant A) is fully consented, has Entra ID P1 and gave the app the Helpdesk Administrator
-role; Fabrikam (tenant B) granted read permissions only and has no premium licence.
+role; Fabrikam (tenant B) granted read permissions only and has no premium licence. Their ids are here;
+``msgraph_tenants`` seeds their directories from these builders.
 """
 
 from __future__ import annotations

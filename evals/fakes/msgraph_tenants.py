@@ -94,7 +94,6 @@ class FakeTenant:
         return [self.roles[rid] for rid, ids in self.role_members.items() if object_id in ids]
 
 
-
 def default_tenants() -> dict[str, FakeTenant]:
     return {
         TENANT_A: FakeTenant(**contoso_seed()),
