@@ -162,6 +162,36 @@ class AutotaskApi:
             raise self.http.error(method, f"/{API_VERSION}{path}", None, "response has no itemId")
         return item_id
 
+    async def query_page(
+        self,
+        entity: str,
+        filters: list[dict[str, Any]],
+        *,
+        max_records: int = MAX_PAGE_SIZE,
+        page_url: str | None = None,
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of ``POST /V1.0/{entity}/query`` and its ``pageDetails.nextPageUrl`` (``None`` on the
+        last page). ``page_url`` asks for a later page: it is POSTed with the same body (a GET of a POST
+        query's ``nextPageUrl`` is refused), and only on this zone, since the request carries our
+        credentials."""
+        body = {"filter": filters, "MaxRecords": min(max_records, MAX_PAGE_SIZE)}
+        label = f"/{API_VERSION}/{entity}/query"
+        if page_url is None:
+            payload = await self.call("POST", f"/{entity}/query", json=body)
+        else:
+            if not self.on_zone(page_url, await self.zone()):
+                raise self.http.error("POST", label, None, "nextPageUrl is off this zone")
+            payload = await self.http.request(
+                "POST", page_url, label=urlsplit(page_url).path, json=body, headers=self._headers
+            )
+        page_body = fold(payload)
+        raw_items = page_body.get("items")
+        if not isinstance(raw_items, list):
+            raise self.http.error("POST", label, None, "expected an items list")
+        next_url = fold(page_body.get("pagedetails")).get("nextpageurl")
+        next_url = next_url.strip() if isinstance(next_url, str) and next_url.strip() else None
+        return [dict(i) for i in raw_items if isinstance(i, Mapping)], next_url
+
     async def query(
         self,
         entity: str,
@@ -170,47 +200,28 @@ class AutotaskApi:
         max_records: int = MAX_PAGE_SIZE,
         max_pages: int = 1,
     ) -> tuple[list[dict[str, Any]], bool]:
-        """``POST /V1.0/{entity}/query``, following ``pageDetails.nextPageUrl`` up to ``max_pages``.
-
-        Returns the items and whether more pages were left unread. A next page is requested with the
-        same POST body (a GET of a POST query's ``nextPageUrl`` is refused), and only on this zone, since
-        the request carries our credentials.
-        """
-        body = {"filter": filters, "MaxRecords": min(max_records, MAX_PAGE_SIZE)}
-        zone = await self.zone()
-        payload = await self.call("POST", f"/{entity}/query", json=body)
-        items: list[dict[str, Any]] = []
-        for page in range(1, max_pages + 1):
-            page_body = fold(payload)
-            raw_items = page_body.get("items")
-            if not isinstance(raw_items, list):
-                raise self.http.error(
-                    "POST", f"/{API_VERSION}/{entity}/query", None, "expected an items list"
-                )
-            items.extend(dict(i) for i in raw_items if isinstance(i, Mapping))
-            next_url = fold(page_body.get("pagedetails")).get("nextpageurl")
-            if not isinstance(next_url, str) or not next_url.strip():
-                return items, False
-            if page == max_pages:
-                return items, True
-            next_url = self._same_zone(next_url.strip(), zone, entity)
-            payload = await self.http.request(
-                "POST", next_url, label=urlsplit(next_url).path, json=body, headers=self._headers
+        """``query_page`` following ``nextPageUrl`` up to ``max_pages``; returns the items and whether
+        more pages were left unread."""
+        items, next_url = await self.query_page(entity, filters, max_records=max_records)
+        for _ in range(1, max_pages):
+            if next_url is None:
+                break
+            more, next_url = await self.query_page(
+                entity, filters, max_records=max_records, page_url=next_url
             )
-        return items, False  # pragma: no cover - the loop always returns
+            items.extend(more)
+        return items, next_url is not None
 
-    def _same_zone(self, url: str, zone: str, entity: str) -> str:
+    @staticmethod
+    def on_zone(url: str, zone: str) -> bool:
+        """Whether ``url`` is on the zone's origin and under its REST path (nothing else gets our
+        credentials); the netloc comparison also refuses any user-info a forged URL might carry."""
         try:
             parts, base = urlsplit(url), urlsplit(zone)
             same_origin = (parts.scheme, parts.netloc.lower()) == (base.scheme, base.netloc.lower())
         except ValueError:
-            same_origin = False
-        # The netloc comparison also refuses any user-info a forged URL might carry.
-        if not same_origin or not parts.path.lower().startswith(base.path.lower()):
-            raise self.http.error(
-                "POST", f"/{API_VERSION}/{entity}/query", None, "nextPageUrl is off this zone"
-            )
-        return url
+            return False
+        return same_origin and parts.path.lower().startswith(base.path.lower())
 
     async def entity_fields(self, entity: str) -> Any:
         """``GET /V1.0/{entity}/entityInformation/fields`` (picklists), cached for ten minutes."""

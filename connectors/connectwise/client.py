@@ -11,6 +11,7 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from contextlib import aclosing
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -18,6 +19,15 @@ import httpx
 from connectors.connectwise.access import check_access
 from connectors.connectwise.api import ConnectWiseApi
 from connectors.connectwise.callback_registration import register_ticket_callback
+from connectors.connectwise.closed import (
+    CLOSED_ORDER,
+    CLOSED_PAGE_SIZE,
+    MAX_CLOSED_PAGES,
+    closed_conditions,
+    closed_cursor,
+    closed_summaries,
+    cursor_page,
+)
 from connectors.connectwise.config import ConnectWiseConfig
 from connectors.connectwise.mapping import (
     KIND,
@@ -47,6 +57,7 @@ from core.domain import (
     PicklistOption,
     Ticket,
     TicketChanges,
+    TicketPage,
     TicketSearch,
     TicketSummary,
     TimeEntryDraft,
@@ -162,6 +173,30 @@ class ConnectWiseClient:
                 if len(found) >= query.limit:
                     break
         return found[: query.limit]
+
+    async def closed_tickets(self, since: datetime, *, cursor: str | None = None) -> TicketPage:
+        """One page (100) of every company's tickets closed at or after ``since``, oldest closed first
+        then by id, as ConnectWise sorts them. The cursor is the next page number (``page=N;since=...``):
+        a ticket reopened during the walk shifts later pages by one, so one ticket may be missed until
+        it closes again; a ticket closed during the walk lands at the end and is still read."""
+        page = cursor_page(cursor, since)
+        params: dict[str, str | int] = {
+            "conditions": closed_conditions(since),
+            "orderBy": CLOSED_ORDER,
+            "pageSize": CLOSED_PAGE_SIZE,
+            "page": page,
+        }
+        batch = await self._api.call("GET", "/service/tickets", params=params)
+        if not isinstance(batch, list):
+            raise self._api.error("GET", "/service/tickets", "expected a JSON list")
+        next_cursor = None
+        if len(batch) >= CLOSED_PAGE_SIZE:  # a short page is the last one
+            if page >= MAX_CLOSED_PAGES:
+                raise self._api.error(
+                    "GET", "/service/tickets", f"closed tickets go on past {MAX_CLOSED_PAGES} pages"
+                )
+            next_cursor = closed_cursor(page + 1, since)
+        return TicketPage(tickets=closed_summaries(batch, since), next_cursor=next_cursor)
 
     # -- contacts and companies -----------------------------------------------------------------------
 

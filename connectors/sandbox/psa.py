@@ -12,11 +12,13 @@ import string
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, assert_never
 from urllib.parse import urlsplit
 
 from connectors.base import Capability
 from connectors.http import TtlCache, positive_int
+from connectors.sandbox.closed import closed_page, parse_cursor
 from connectors.sandbox.config import SandboxConfig
 from connectors.sandbox.store import RegisteredWebhook, SandboxStore, TicketRecord, TimeEntry
 from core.domain import (
@@ -29,6 +31,7 @@ from core.domain import (
     PicklistOption,
     Ticket,
     TicketChanges,
+    TicketPage,
     TicketSearch,
     TicketState,
     TicketSummary,
@@ -140,6 +143,7 @@ class SandboxPsa:
             record = self._ticket(key)
             fields = self._checked_update(record, wanted)
             # Applied only after every field passed, so a refused update changes nothing (one request).
+            was_closed = self._store.is_closed(record)
             record.board_id = fields.board_id
             record.status_id = fields.status_id
             record.priority_id = fields.priority_id
@@ -148,6 +152,10 @@ class SandboxPsa:
             record.subtype_id = fields.subtype_id
             record.item_id = fields.item_id
             self._touch(record)
+            if not self._store.is_closed(record):
+                record.closed_at = None
+            elif not was_closed:
+                record.closed_at = record.updated_at
 
     async def log_time(self, ticket: Ticket, entry: TimeEntryDraft) -> str:
         key = _id(ticket.external_id, "ticket id")
@@ -211,6 +219,14 @@ class SandboxPsa:
                     found.append(record)
             found.sort(key=lambda r: (r.created_at, int(r.id)), reverse=True)
             return [self._summary(record) for record in found[: query.limit]]
+
+    async def closed_tickets(self, since: datetime, *, cursor: str | None = None) -> TicketPage:
+        """Tickets of every company closed at or after ``since``, 100 per page, oldest ``closed_at`` first
+        then by id; the cursor is the last listed (closed_at, id) pair (see ``closed.py``)."""
+        after = parse_cursor(cursor)
+        self._store.record_call("closed_tickets")
+        with self._store.lock:
+            return closed_page(self._store, since, after, summary=self._summary)
 
     # -- Picklists ------------------------------------------------------------------------------------
 

@@ -68,6 +68,8 @@ class TicketRecord:
     created_at: datetime
     updated_at: datetime
     updated_by: str | None
+    # When the ticket last entered a closed status; None while open (the backfill lists by it).
+    closed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,9 @@ class SandboxStore:
             updated_at=last_note.created_at if last_note and last_note.created_at else created_at,
             updated_by=last_note.author if last_note else contact.email,
         )
+        if self.statuses[seed.status_id].closed:
+            # A historic ticket closed when its technician wrote the resolution (its last note).
+            self.tickets[seed.id].closed_at = self.tickets[seed.id].updated_at
         self.notes[seed.id] = notes
         self.time_entries[seed.id] = []
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import operator
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -63,12 +65,29 @@ def _matches(entity: dict[str, Any], raw_filter: Any) -> bool:
         return actual is not None and str(expected).lower() in str(actual).lower()
     if op == "exist":
         return actual is not None
-    if op in ("gt", "lt"):
+    if op in _COMPARE:
         if actual is None:
             return False
-        left, right = float(actual), float(str(expected))
-        return left > right if op == "gt" else left < right
+        left, right = _comparable(actual), _comparable(expected)
+        return _COMPARE[op](left, right)
     raise ValueError(f"unsupported filter op {op!r}")
+
+
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le,
+}  # fmt: skip
+
+
+def _comparable(value: Any) -> float | datetime:
+    """Numbers compare as numbers, ISO-8601 texts as instants (Autotask times are UTC); ValueError else."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    text = str(value).strip()
+    try:
+        return float(text)
+    except ValueError:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 @dataclass
@@ -78,6 +97,7 @@ class FakeAutotask:
 
     origin: str = at.ZONE_ORIGIN
     latency_seconds: float = 0.0
+    now: str = "2026-03-02T10:00:00.000Z"  # stamped as completedDate when a PATCH completes a ticket
     page_size: int = 500
     tickets: dict[int, dict[str, Any]] = field(default_factory=dict)
     notes: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
@@ -163,8 +183,8 @@ class FakeAutotask:
         if rest[:1] == ["entityinformation"] and method == "GET":
             return 200, self._entity_information(segments[0], fields=rest[1:] == ["fields"])
         if rest[:1] == ["query"] and method == "POST":
-            offset = json.loads(query["paging"][0])["offset"] if rest[1:] == ["next"] else 0
-            return self._query(segments[0], payload, offset)
+            first_id = json.loads(query["paging"][0])["nextIds"][0] if rest[1:] == ["next"] else None
+            return self._query(segments[0], payload, first_id)
         if len(rest) == 1 and rest[0].isdigit() and method == "GET":
             return 200, at.item(self._collection(entity).get(int(rest[0])))
         if entity == "tickets":
@@ -199,22 +219,24 @@ class FakeAutotask:
             "ticketwebhooks": self.webhooks,
         }.get(entity, {})
 
-    def _query(self, entity: str, payload: Any, offset: int) -> tuple[int, Any]:
+    def _query(self, entity: str, payload: Any, first_id: int | None) -> tuple[int, Any]:
+        """Results in id order; a next page starts at the id that ``nextPageUrl`` names (``nextIds``, as in
+        Autotask's own paging parameter), so a page link stays valid while records change."""
         body = _fold(payload)
         filters = body.get("filter")
         if not filters:
             return 500, at.error("A query requires at least one filter expression.")
         found = [
             e
-            for _, e in sorted(self._collection(entity.lower()).items())
-            if all(_matches(e, f) for f in filters)
+            for record_id, e in sorted(self._collection(entity.lower()).items())
+            if (first_id is None or record_id >= first_id) and all(_matches(e, f) for f in filters)
         ]
         size = min(int(body.get("maxrecords") or 500), self.page_size, 500)
-        page = found[offset : offset + size]
+        page = found[:size]
         next_url = None
-        if offset + size < len(found):
-            paging = quote(json.dumps({"offset": offset + size}))
-            next_url = f"{self.zone_url}V1.0/{entity}/query/next?paging={paging}"
+        if len(found) > size:
+            paging = {"pageSize": size, "previousIds": [page[0]["id"]], "nextIds": [found[size]["id"]]}
+            next_url = f"{self.zone_url}V1.0/{entity}/query/next?paging={quote(json.dumps(paging))}"
         return 200, at.items(page, next_page_url=next_url)
 
     def _new_id(self) -> int:
@@ -235,9 +257,15 @@ class FakeAutotask:
             if problem:
                 return 500, at.error(problem)
             names = {k.lower(): k for k in ticket}
+            was_complete = ticket.get("status") == at.STATUS_COMPLETE
             for key, value in body.items():
                 if key != "id":
                     ticket[names.get(key, key)] = value
+            # Autotask stamps completedDate when a ticket completes and clears it when it reopens.
+            if ticket.get("status") != at.STATUS_COMPLETE:
+                ticket["completedDate"] = None
+            elif not was_complete:
+                ticket["completedDate"] = self.now
             ticket["lastActivityResourceID"] = at.RESOURCE_ID
             return 200, at.created(ticket["id"])
         if len(rest) == 2 and rest[1] == "notes" and method == "POST":

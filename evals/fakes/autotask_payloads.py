@@ -148,8 +148,10 @@ def ticket(
     create_date: str = "2026-03-02T08:01:10.000Z",
     last_activity_date: str = "2026-03-02T09:15:42.000Z",
     ticket_number: str | None = None,
+    completed_date: str | None = None,
 ) -> dict[str, Any]:
-    """``GET /V1.0/Tickets/{id}`` item (the fields Deskhand reads plus their usual neighbours)."""
+    """``GET /V1.0/Tickets/{id}`` item (the fields Deskhand reads plus their usual neighbours). A Complete
+    ticket carries ``completedDate`` (default: its last activity), any other ``null``."""
     return {
         "id": ticket_id,
         "ticketNumber": ticket_number or f"T20260302.{ticket_id:04d}",
@@ -178,7 +180,7 @@ def ticket(
         "lastActivityDate": last_activity_date,
         "lastActivityPersonType": last_activity_person_type,
         "lastActivityResourceID": last_activity_resource_id,
-        "completedDate": None,
+        "completedDate": (completed_date or last_activity_date) if status == STATUS_COMPLETE else None,
         "resolution": "",
         "userDefinedFields": [],
     }

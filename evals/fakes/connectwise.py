@@ -13,6 +13,7 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -20,8 +21,12 @@ from evals.fakes import connectwise_payloads as cw
 
 Response = tuple[int, Any]
 
-# One ``field op value`` clause of a ConnectWise ``conditions`` string, as the client writes them.
-_CLAUSE = re.compile(r'\s*([A-Za-z_]+(?:/[A-Za-z_]+)*)\s*(!=|=|contains)\s*("[^"]*"|[A-Za-z0-9_.\-]+)\s*')
+# One ``field op value`` clause of a ConnectWise ``conditions`` string, as the client writes them; a
+# ``[...]`` value is a date, as in ``closedDate>=[2025-01-01T00:00:00Z]``.
+_CLAUSE = re.compile(
+    r'\s*([A-Za-z_]+(?:/[A-Za-z_]+)*)\s*(!=|>=|<=|=|>|<|contains)\s*("[^"]*"|\[[^\]]*\]|[A-Za-z0-9_.\-]+)\s*'
+)
+_ORDERED_OPS = frozenset({">=", "<=", ">", "<"})
 _AND = re.compile(r"and\s+", re.IGNORECASE)
 DEFAULT_PAGE_SIZE = 25  # ConnectWise's default when pageSize is not given
 
@@ -54,11 +59,33 @@ def parse_conditions(text: str) -> list[tuple[str, str, Any]]:
             raise ValueError(f"cannot parse conditions at {position}: {text[position : position + 30]!r}")
         raw = match.group(3)
         value: Any = raw[1:-1] if raw.startswith('"') else raw
-        if not raw.startswith('"'):
+        if raw.startswith("["):
+            value = _date(raw[1:-1])
+            if value is None:
+                raise ValueError(f"invalid date in conditions: {raw!r}")
+        elif not raw.startswith('"'):
             value = {"true": True, "false": False}.get(raw.lower(), int(raw) if raw.isdigit() else raw)
         clauses.append((match.group(1), match.group(2), value))
         position = match.end()
     return clauses
+
+
+def parse_order(text: str) -> list[tuple[str, bool]]:
+    """``closedDate asc, id asc`` -> ``[("closedDate", False), ("id", False)]``; ValueError otherwise."""
+    keys: list[tuple[str, bool]] = []
+    for part in (p.strip() for p in text.split(",")) if text.strip() else ():
+        words = part.split()
+        if not 1 <= len(words) <= 2 or (len(words) == 2 and words[1].lower() not in ("asc", "desc")):
+            raise ValueError(f"cannot parse orderBy {text!r}")
+        keys.append((words[0], len(words) == 2 and words[1].lower() == "desc"))
+    return keys
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    if value is None:
+        return (0, 0)
+    date = _date(value) if isinstance(value, str) else None
+    return (1, date if date is not None else value)
 
 
 def _field(record: dict[str, Any], dotted: str) -> Any:
@@ -68,6 +95,28 @@ def _field(record: dict[str, Any], dotted: str) -> Any:
     return value
 
 
+def _date(text: Any) -> datetime | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def _ordered(actual: Any, op: str, wanted: Any) -> bool:
+    """``>``, ``>=``, ``<``, ``<=`` on numbers or dates; a missing value never matches (as in SQL)."""
+    if isinstance(wanted, datetime):
+        actual = _date(actual)
+    if actual is None or isinstance(actual, bool) or type(actual) is not type(wanted):
+        return False
+    results: dict[str, bool] = {
+        ">": actual > wanted, ">=": actual >= wanted, "<": actual < wanted, "<=": actual <= wanted,
+    }  # fmt: skip
+    return results[op]
+
+
 def matches(record: dict[str, Any], clauses: list[tuple[str, str, Any]]) -> bool:
     for name, op, wanted in clauses:
         actual = _field(record, name)
@@ -75,6 +124,8 @@ def matches(record: dict[str, Any], clauses: list[tuple[str, str, Any]]) -> bool
             actual, wanted = actual.casefold(), wanted.casefold()
         if op == "contains":
             ok = isinstance(actual, str) and wanted in actual
+        elif op in _ORDERED_OPS:
+            ok = _ordered(actual, op, wanted)
         else:
             ok = (actual == wanted) == (op == "=")
         if not ok:
@@ -91,6 +142,7 @@ class FakeConnectWise:
     codebase: str = cw.CODEBASE
     signing_key: str = cw.SIGNING_KEY
     latency_seconds: float = 0.0
+    now: str = "2026-03-02T10:00:00Z"  # stamped as closedDate when a PATCH closes a ticket
     tickets: dict[int, dict[str, Any]] = field(default_factory=dict)
     notes: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     boards: list[dict[str, Any]] = field(default_factory=cw.boards)
@@ -202,9 +254,9 @@ class FakeConnectWise:
         if query.get("conditions"):
             clauses = parse_conditions(query["conditions"])
             selected = [r for r in records if matches(r, clauses)]
-        order = query.get("orderBy", "").split()
-        if order:
-            selected = sorted(selected, key=lambda r: _field(r, order[0]), reverse=order[-1] == "desc")
+        for name, descending in reversed(parse_order(query.get("orderBy", ""))):
+            # Stable sorts, last key first; missing values sort first ascending, as SQL Server's NULLs do.
+            selected = sorted(selected, key=lambda r: _sort_key(_field(r, name)), reverse=descending)
         size = int(query.get("pageSize", DEFAULT_PAGE_SIZE))
         if not 1 <= size <= 1000:
             raise ValueError("pageSize must be between 1 and 1000")
@@ -281,6 +333,11 @@ class FakeConnectWise:
         if updated["status"]["id"] not in status_ids:
             raise ValueError("The status is not valid for the ticket's board")
         closed = next(s for s in self.statuses[updated["board"]["id"]] if s["id"] == updated["status"]["id"])
+        if closed["closedStatus"] and not ticket.get("closedFlag"):
+            updated["closedDate"], updated["closedBy"] = self.now, cw.API_MEMBER
+        elif not closed["closedStatus"]:
+            updated.pop("closedDate", None)
+            updated.pop("closedBy", None)
         updated["closedFlag"] = closed["closedStatus"]
         return updated
 

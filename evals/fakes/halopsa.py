@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl, urlsplit
 
@@ -31,6 +33,69 @@ def _int(query: dict[str, list[str]], name: str, default: int = 0) -> int:
         return default
 
 
+MAX_PAGE_SIZE = 100  # GET /Tickets page_size: "Maximum size: 100" (Halo swagger)
+# ``datesearch`` values (column names, per the swagger's examples) -> the ticket field they filter on.
+DATE_SEARCH_FIELDS = {
+    "dateoccured": "dateoccurred",
+    "dateoccurred": "dateoccurred",
+    "datecleared": "dateclosed",
+}
+# ``order`` values the fake can sort by (ticket field names).
+ORDER_FIELDS = frozenset({"id", "dateoccurred", "dateclosed", "last_update"})
+
+
+def _moment(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def _in_date_range(tickets: list[dict[str, Any]], query: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """``datesearch`` + ``startdate``/``enddate`` (either may be left out); a bad value is a 400."""
+    field_name = DATE_SEARCH_FIELDS.get(query["datesearch"][0])
+    if field_name is None:
+        raise ValueError(f"unknown datesearch {query['datesearch'][0]!r}")
+    bounds = {name: _moment(query[name][0]) for name in ("startdate", "enddate") if name in query}
+    if any(bound is None for bound in bounds.values()):
+        raise ValueError("startdate and enddate must be dates")
+    start, end = bounds.get("startdate"), bounds.get("enddate")
+    kept = []
+    for ticket in tickets:
+        when = _moment(ticket.get(field_name))
+        if when is not None and (start is None or when >= start) and (end is None or when <= end):
+            kept.append(ticket)
+    return kept
+
+
+def _ordered(tickets: list[dict[str, Any]], query: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """``order``..``order5`` with ``orderdesc``..``orderdesc5``; without ``order``, by date opened."""
+    keys = [("order", "orderdesc")] + [(f"order{n}", f"orderdesc{n}") for n in range(2, 6)]
+    wanted = [(query[o][0], _flag(query, d)) for o, d in keys if o in query] or [("dateoccurred", False)]
+    wanted[0] = (wanted[0][0], _flag(query, "orderdesc"))
+    for name, descending in reversed(wanted):
+        if name not in ORDER_FIELDS:
+            raise ValueError(f"cannot order by {name!r}")
+        tickets = sorted(tickets, key=_field_key(name), reverse=descending)
+    return tickets
+
+
+def _field_key(name: str) -> Callable[[dict[str, Any]], tuple[int, Any]]:
+    return lambda ticket: _sort_key(ticket.get(name))
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    """Missing values first (ascending), numbers as numbers, dates as instants."""
+    if value is None:
+        return (0, 0)
+    if isinstance(value, int):
+        return (1, value)
+    return (2, _moment(value) or datetime.min.replace(tzinfo=UTC))
+
+
 @dataclass
 class FakeHalo:
     """Serves the token endpoint, tickets, actions, picklists, users and clients.
@@ -43,6 +108,7 @@ class FakeHalo:
     client_secret: str = hp.CLIENT_SECRET
     agent_id: int = hp.AGENT_ID
     latency_seconds: float = 0.0
+    now: str = "2026-03-02T10:00:00.0000000Z"  # stamped as dateclosed when an update closes a ticket
     token_lifetime_seconds: int = 3600
     tickets: dict[int, dict[str, Any]] = field(default_factory=dict)
     actions: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
@@ -121,7 +187,10 @@ class FakeHalo:
                 return 404, hp.error(f"{resource} {rest[0]} not found")
             return 200, record
         if resource == "Tickets" and method == "GET":
-            return 200, self._search(query)
+            try:
+                return 200, self._search(query)
+            except ValueError as exc:
+                return 400, hp.error(str(exc))
         if resource == "Tickets" and method == "POST":
             return self._update_tickets(payload)
         if resource == "Actions" and method == "GET":
@@ -162,10 +231,14 @@ class FakeHalo:
         if "search" in query:
             text = query["search"][0].lower()
             found = [t for t in found if text in t["summary"].lower() or text in t["details"].lower()]
-        found.sort(key=lambda t: str(t.get("dateoccurred")), reverse=_flag(query, "orderdesc"))
+        if "datesearch" in query:
+            found = _in_date_range(found, query)
+        found = _ordered(found, query)
         if not _flag(query, "pageinate"):
             return {"record_count": len(found), "tickets": found}
         size, page = _int(query, "page_size", 50), _int(query, "page_no", 1)
+        if not 1 <= size <= MAX_PAGE_SIZE or page < 1:
+            raise ValueError(f"page_size must be 1..{MAX_PAGE_SIZE} and page_no at least 1")
         return hp.tickets_page(
             found[(page - 1) * size : page * size], page_no=page, page_size=size, record_count=len(found)
         )
@@ -197,7 +270,12 @@ class FakeHalo:
                     ticket["team"], ticket["team_id"] = value, team_ids[value]
                 elif key == "category_1":
                     ticket["category_1"] = value
-            ticket["hasbeenclosed"] = ticket["status_id"] == hp.CLOSED_STATUS[0]
+            closing = ticket["status_id"] == hp.CLOSED_STATUS[0]
+            if closing and not ticket["hasbeenclosed"]:
+                ticket["dateclosed"] = self.now
+            elif not closing:
+                ticket.pop("dateclosed", None)
+            ticket["hasbeenclosed"] = closing
             updated.append(ticket)
         return 200, updated[0] if len(updated) == 1 else updated
 

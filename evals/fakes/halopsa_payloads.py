@@ -90,8 +90,10 @@ def ticket(
     user: tuple[int, str, str] | None = (34, "Dana Scully", "dana.scully@contoso.example"),
     dateoccurred: str = "2026-03-02T08:01:10.4214387Z",
     last_update: str = "2026-03-02T09:15:42.1234567Z",
+    dateclosed: str | None = None,
 ) -> dict[str, Any]:
-    """``GET /Tickets/{id}?includedetails=true`` (trimmed to the fields Deskhand reads, plus a few)."""
+    """``GET /Tickets/{id}?includedetails=true`` (trimmed to the fields Deskhand reads, plus a few). A
+    closed ticket carries ``dateclosed`` (default: its last update)."""
     body: dict[str, Any] = {
         "id": ticket_id,
         "dateoccurred": dateoccurred,
@@ -127,6 +129,8 @@ def ticket(
         "inactive": False,
         "customfields": [],
     }
+    if status[0] == CLOSED_STATUS[0]:
+        body["dateclosed"] = dateclosed or last_update
     return body
 
 
