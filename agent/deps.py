@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from agent.policy import PolicySet
-from connectors.base import Action, DirectoryConnector, PsaConnector
+from connectors.base import Action, DirectoryConnector, PastTickets, PsaConnector
 from core.domain import ClientInfo, Ticket
 
 
@@ -20,3 +20,4 @@ class AgentDeps:
     actions: dict[str, Action]
     policies: PolicySet
     directory: DirectoryConnector | None = None  # the client's Microsoft 365 tenant, when connected
+    past_tickets: PastTickets | None = None  # this client's closed tickets, when retrieval is set up

@@ -13,6 +13,7 @@ from dbos._error import DBOSMaxStepRetriesExceeded  # not re-exported by dbos 3.
 from pydantic_ai.usage import UsageLimits
 
 from agent import stages
+from agent.past_tickets import index_closed_ticket
 from agent.policy import PolicySet
 from agent.prompts import ticket_prompt
 from agent.runtime import get_runtime
@@ -38,7 +39,7 @@ async def enqueue_ticket_run(event_id: int, *, attempt: int = 1, manual: bool = 
     return workflow_id
 
 
-def _retrying(name: str, *, transient: Any) -> Any:
+def retrying_step(name: str, *, transient: Any) -> Any:
     settings = get_runtime().settings
     return {
         "name": name,
@@ -73,13 +74,17 @@ async def ticket_run_workflow(event_id: int, attempt: int, manual: bool) -> str:
     run_id = admitted.run_id
     try:
         loaded = await DBOS.run_step_async(
-            _retrying("deskhand.load_ticket", transient=_psa_transient), stages.load_ticket, run_id
+            retrying_step("deskhand.load_ticket", transient=_psa_transient), stages.load_ticket, run_id
         )
         if loaded.ticket is None or loaded.client is None:
             return "suppressed"
         ticket, client = loaded.ticket, loaded.client
+        if ticket.closed:
+            await DBOS.run_step_async(
+                {"name": "deskhand.index_closed"}, index_closed_ticket, run_id, ticket, client
+            )
         matched = await DBOS.run_step_async(
-            _retrying("deskhand.match", transient=is_transient_model_error),
+            retrying_step("deskhand.match", transient=is_transient_model_error),
             stages.match,
             run_id,
             ticket,
@@ -89,7 +94,7 @@ async def ticket_run_workflow(event_id: int, attempt: int, manual: bool) -> str:
         policies = await DBOS.run_step_async({"name": "deskhand.policies"}, stages.policies_for, client.id)
         result = await _run_agent(run_id, ticket=ticket, client=client, plan=plan, policies=policies)
         await DBOS.run_step_async(
-            _retrying("deskhand.finish", transient=_psa_transient),
+            retrying_step("deskhand.finish", transient=_psa_transient),
             stages.finish,
             run_id,
             ticket,

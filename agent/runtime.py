@@ -11,12 +11,14 @@ from typing import Any
 
 from pydantic_ai import Agent
 from pydantic_ai.models import Model
+from retrieval.store import TicketIndex
 
 from agent.deps import AgentDeps
 from connectors.base import Action, ConnectorFactory
 from core.database import Database
 from core.secrets import SecretBox
 from core.settings import Settings
+from retrieval.embedders import Embedder
 
 
 @dataclass
@@ -28,6 +30,8 @@ class Runtime:
     actions: tuple[Action, ...]
     model: Model | None = None
     ticket_agent: Agent[AgentDeps, Any] | None = None
+    ticket_index: TicketIndex | None = None  # similar past tickets (retrieval)
+    embedder: Embedder | None = None
 
 
 _runtime: Runtime | None = None

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from agent import activity_store as store
 from agent.deps import AgentDeps
+from agent.past_tickets import ClientPastTickets
 from agent.policy import PolicySet, load_policies
 from agent.runtime import get_runtime
 from agent.tables import MatchDecision, NotePosted, Run, TicketEvent, ToolCall
@@ -245,6 +246,9 @@ async def agent_deps(run_id: int, *, ticket: Ticket, client: ClientInfo, policie
         actions=available_actions(runtime.actions, directory=directory, health=health),
         policies=policies,
         directory=directory,
+        past_tickets=ClientPastTickets(runtime.ticket_index, runtime.embedder, client_id=client.id)
+        if runtime.ticket_index is not None and runtime.embedder is not None
+        else None,
     )
 
 

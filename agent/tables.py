@@ -138,3 +138,22 @@ class ToolPolicy(Base):
     tool_name: Mapped[str] = mapped_column(String(100))
     mode: Mapped[str] = mapped_column(String(16))  # auto | approval | disabled
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=system_clock)
+
+
+class RetrievalBackfill(Base):
+    """One backfill of closed tickets into the similar-ticket index; the cursor makes it resumable."""
+
+    __tablename__ = "retrieval_backfills"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    integration_id: Mapped[int] = mapped_column(ForeignKey("integrations.id", ondelete="CASCADE"), index=True)
+    since: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running | succeeded | failed
+    workflow_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    cursor: Mapped[str | None] = mapped_column(Text, nullable=True)
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    indexed: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=system_clock)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -39,7 +39,13 @@ async def execute_action(
 
     A generated credential in the result is stored encrypted for the technician and never returned."""
     started = time.perf_counter()
-    context = ActionContext(psa=deps.psa, ticket=deps.ticket, directory=deps.directory, approved=approved)
+    context = ActionContext(
+        psa=deps.psa,
+        ticket=deps.ticket,
+        directory=deps.directory,
+        past_tickets=deps.past_tickets,
+        approved=approved,
+    )
     try:
         result = await action.handler(context, args)
         status = "ok" if result.ok else "error"

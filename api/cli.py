@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
@@ -24,9 +25,11 @@ app = typer.Typer(help="Deskhand: an AI agent for MSP helpdesk tickets.", no_arg
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 integrations_app = typer.Typer(help="PSA integrations.", no_args_is_help=True)
+retrieval_app = typer.Typer(help="Similar past tickets: the search index.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(integrations_app, name="integrations")
+app.add_typer(retrieval_app, name="retrieval")
 
 
 def _settings() -> Settings:
@@ -246,6 +249,29 @@ def integrations_register_webhook(
         typer.echo("This PSA's webhooks are set up by hand. Enter exactly:")
         for line in result.instructions:
             typer.echo(f"  {line}")
+
+
+@retrieval_app.command("backfill")
+def retrieval_backfill(
+    integration: Annotated[int, typer.Option("--integration", help="PSA integration id")],
+    since: Annotated[datetime, typer.Option(help="Closed on or after this date", formats=["%Y-%m-%d"])],
+) -> None:
+    """Index the PSA's closed tickets since a date. Safe to rerun: it continues where it stopped and never
+    indexes a ticket twice."""
+    from api import wiring
+    from api.backfill_cli import run_backfill
+
+    settings = _settings()
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+    async def run() -> int:
+        await wiring.launch(settings)
+        try:
+            return await run_backfill(integration, since.replace(tzinfo=UTC), echo=typer.echo)
+        finally:
+            await wiring.shutdown()
+
+    raise typer.Exit(code=asyncio.run(run()))
 
 
 @app.command("version")

@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import httpx
 from dbos import DBOS
+from retrieval.store import build_index
 
+from agent.backfill import start_backfill
 from agent.intake import events_to_resume
+from agent.past_tickets import ensure_index_matches
 from agent.pipeline import TICKET_QUEUE, enqueue_ticket_run
 from agent.runtime import Runtime, get_runtime, set_runtime
 from agent.ticket_agent import build_ticket_agent
 from connectors.catalogue import ALL_ACTIONS
 from connectors.registry import GraphCredentials, Registry
+from core.clock import system_clock
 from core.database import Database
+from core.errors import DeskhandError
+from core.integration_store import list_integrations
 from core.llm import build_model
 from core.migrations.runner import upgrade
 from core.secrets import SecretBox
 from core.settings import Settings
+from retrieval import build_embedder, resolve_dimension
 
 logger = logging.getLogger("deskhand")
 
@@ -31,14 +39,17 @@ def build_runtime(
     settings.ensure_data_dir()
     model = build_model(settings)
     actions = ALL_ACTIONS
+    db = Database(settings.resolved_database_url)
     return Runtime(
         settings=settings,
-        db=Database(settings.resolved_database_url),
+        db=db,
         box=SecretBox(settings.resolved_secret_key()),
         connectors=Registry(transport=transport, graph_credentials=graph_credentials),
         actions=actions,
         model=model,
         ticket_agent=build_ticket_agent(model, actions, settings) if model is not None else None,
+        ticket_index=build_index(db),
+        embedder=build_embedder(settings),
     )
 
 
@@ -70,7 +81,31 @@ async def launch(
     )
     if runtime.model is None:
         logger.warning("No LLM model configured (DESKHAND_LLM_MODEL): tickets will be recorded and wait.")
+    await prepare_ticket_index(runtime)
     return runtime
+
+
+async def prepare_ticket_index(runtime: Runtime) -> None:
+    """Match the index to the configured embedder; after a change, re-index recent closed tickets."""
+    if runtime.ticket_index is None or runtime.embedder is None:
+        return
+    try:
+        await resolve_dimension(runtime.embedder)
+        changed = await ensure_index_matches(runtime.ticket_index, runtime.embedder)
+    except DeskhandError as exc:
+        logger.warning("similar-ticket search is off: %s", exc.detail)
+        runtime.ticket_index = None
+        return
+    if changed:
+        since = system_clock() - timedelta(days=runtime.settings.retrieval_reindex_days)
+        async with runtime.db.session() as session:
+            psas = [
+                row.id
+                for row in await list_integrations(session)
+                if not runtime.connectors.is_directory(row.kind)
+            ]
+        for integration_id in psas:
+            await start_backfill(integration_id, since)
 
 
 async def resume_unstarted_events() -> int:

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     embedding_api_base: str | None = Field(default=None, description="Falls back to llm_api_base")
     embedding_api_key: SecretStr | None = Field(default=None, description="Falls back to llm_api_key")
     embedding_dimension: int | None = Field(default=None, ge=1)
+    retrieval_reindex_days: int = Field(
+        default=365, ge=1, description="After an embedder change, closed tickets this recent are re-indexed"
+    )
     step_max_attempts: int = Field(
         default=4, ge=1, le=10, description="Attempts for a model or PSA call before the run fails"
     )
