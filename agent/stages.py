@@ -30,6 +30,8 @@ from workflows.matcher import Candidate, match_workflows
 from workflows.plan import MatchedWorkflow, PlannedStep, merge_plan, render_plan
 from workflows.scope import resolve_scope
 from workflows.service import candidate_workflows
+from workflows.shortlist import SHORTLIST_SIZE, shortlist
+from workflows.tables import Workflow
 
 NOTE_HEADER = "[Deskhand]"
 
@@ -140,7 +142,15 @@ async def match(run_id: int, ticket: Ticket, client: ClientInfo) -> list[Matched
         scope = resolve_scope(
             list(await candidate_workflows(session, client_id=client.id)), client_id=client.id
         )
-    candidates = [Candidate(id=w.id, title=w.title, trigger=w.trigger) for w in scope.effective]
+    considered: list[Workflow] = list(scope.effective)
+    cut: list[Workflow] = []
+    if runtime.embedder is not None and len(considered) > SHORTLIST_SIZE:
+        text = f"{ticket.summary}\n{ticket.description[:1500]}"
+        vector = (await runtime.embedder.embed([text]))[0]
+        considered, cut = shortlist(
+            considered, ticket_text=text, ticket_vector=vector, embedder_name=runtime.embedder.model_name
+        )
+    candidates = [Candidate(id=w.id, title=w.title, trigger=w.trigger) for w in considered]
     result = await match_workflows(runtime.model, ticket, candidates)
     by_id = {w.id: w for w in scope.effective}
     decisions = [
@@ -163,6 +173,17 @@ async def match(run_id: int, ticket: Ticket, client: ClientInfo) -> list[Matched
             overridden_by=own.id,
         )
         for shared, own in scope.overridden
+    ]
+    decisions += [
+        MatchDecision(
+            run_id=run_id,
+            workflow_id=row.id,
+            workflow_title=row.title,
+            outcome="not_shortlisted",
+            reason=f"its trigger is not among the {SHORTLIST_SIZE} closest to this ticket, so the model "
+            "did not read it",
+        )
+        for row in cut
     ]
     async with runtime.db.write_session() as session:
         await store.replace_decisions(session, run_id=run_id, decisions=decisions)

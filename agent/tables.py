@@ -72,7 +72,7 @@ class MatchDecision(Base):
         ForeignKey("workflows.id", ondelete="SET NULL"), nullable=True
     )
     workflow_title: Mapped[str] = mapped_column(String(200))
-    outcome: Mapped[str] = mapped_column(String(24))  # matched | not_matched | overridden
+    outcome: Mapped[str] = mapped_column(String(24))  # matched | not_matched | overridden | not_shortlisted
     reason: Mapped[str] = mapped_column(Text)
     overridden_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
 

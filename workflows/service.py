@@ -10,11 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import system_clock
 from core.errors import ConflictError, NotFoundError, ValidationFailed
 from core.tables import Client
+from retrieval.embedders import Embedder
 from workflows.schemas import WorkflowCreate, WorkflowStatus, WorkflowUpdate
+from workflows.shortlist import embed_trigger
 from workflows.tables import Workflow
 
 
-async def create_workflow(session: AsyncSession, data: WorkflowCreate) -> Workflow:
+async def create_workflow(
+    session: AsyncSession, data: WorkflowCreate, *, embedder: Embedder | None = None
+) -> Workflow:
     await _check_client(session, data.client_id)
     _check_activation(data.status, data.trigger)
     row = Workflow(
@@ -25,6 +29,8 @@ async def create_workflow(session: AsyncSession, data: WorkflowCreate) -> Workfl
         client_id=data.client_id,
     )
     session.add(row)
+    await session.flush()
+    await embed_trigger(row, embedder)
     await session.flush()
     return row
 
@@ -47,7 +53,9 @@ async def list_workflows(
     return (await session.scalars(query)).all()
 
 
-async def update_workflow(session: AsyncSession, workflow_id: int, *, data: WorkflowUpdate) -> Workflow:
+async def update_workflow(
+    session: AsyncSession, workflow_id: int, *, data: WorkflowUpdate, embedder: Embedder | None = None
+) -> Workflow:
     row = await get_workflow(session, workflow_id)
     if data.base_version is not None and data.base_version != row.version:
         raise ConflictError(
@@ -67,8 +75,14 @@ async def update_workflow(session: AsyncSession, workflow_id: int, *, data: Work
         setattr(row, field, value.value if isinstance(value, WorkflowStatus) else value)
     row.version += 1
     row.updated_at = system_clock()
+    if "trigger" in changes or "title" in changes or row.trigger_embedder != _name(embedder):
+        await embed_trigger(row, embedder)
     await session.flush()
     return row
+
+
+def _name(embedder: Embedder | None) -> str | None:
+    return embedder.model_name if embedder is not None else None
 
 
 async def delete_workflow(session: AsyncSession, workflow_id: int) -> None:

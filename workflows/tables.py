@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.clock import system_clock
@@ -23,5 +23,8 @@ class Workflow(Base):
         ForeignKey("clients.id", ondelete="CASCADE"), nullable=True, index=True
     )
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The trigger embedded on save (float32 bytes) and the embedder that made it, for the shortlist.
+    trigger_vector: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    trigger_embedder: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=system_clock)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=system_clock)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from api.deps import SessionDep
+from api.deps import RuntimeDep, SessionDep
 from workflows import service
 from workflows.schemas import WorkflowCreate, WorkflowList, WorkflowRead, WorkflowStatus, WorkflowUpdate
 
@@ -14,8 +14,9 @@ router = APIRouter(prefix="/workflows", tags=["workflows"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-async def create(data: WorkflowCreate, session: SessionDep) -> WorkflowRead:
-    return WorkflowRead.model_validate(await service.create_workflow(session, data))
+async def create(data: WorkflowCreate, session: SessionDep, runtime: RuntimeDep) -> WorkflowRead:
+    row = await service.create_workflow(session, data, embedder=runtime.embedder)
+    return WorkflowRead.model_validate(row)
 
 
 @router.get("")
@@ -34,8 +35,11 @@ async def get_one(workflow_id: int, session: SessionDep) -> WorkflowRead:
 
 
 @router.patch("/{workflow_id}")
-async def update(workflow_id: int, data: WorkflowUpdate, session: SessionDep) -> WorkflowRead:
-    return WorkflowRead.model_validate(await service.update_workflow(session, workflow_id, data=data))
+async def update(
+    workflow_id: int, data: WorkflowUpdate, session: SessionDep, runtime: RuntimeDep
+) -> WorkflowRead:
+    row = await service.update_workflow(session, workflow_id, data=data, embedder=runtime.embedder)
+    return WorkflowRead.model_validate(row)
 
 
 @router.delete("/{workflow_id}", status_code=status.HTTP_204_NO_CONTENT)
