@@ -11,7 +11,6 @@ from typing import Any
 
 from pydantic_ai import Agent
 from pydantic_ai.models import Model
-from retrieval.store import TicketIndex
 
 from agent.deps import AgentDeps
 from connectors.base import Action, ConnectorFactory
@@ -19,6 +18,7 @@ from core.database import Database
 from core.secrets import SecretBox
 from core.settings import Settings
 from retrieval.embedders import Embedder
+from retrieval.store import TicketIndex
 
 
 @dataclass

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import httpx
 from dbos import DBOS
-from retrieval.store import build_index
 
 from agent.backfill import start_backfill
 from agent.intake import events_to_resume
@@ -26,6 +25,7 @@ from core.migrations.runner import upgrade
 from core.secrets import SecretBox
 from core.settings import Settings
 from retrieval import build_embedder, resolve_dimension
+from retrieval.store import build_index
 
 logger = logging.getLogger("deskhand")
 
