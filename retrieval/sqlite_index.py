@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import LargeBinary, delete, func, select, text, tuple_, type_coerce, update
+from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,6 +40,7 @@ from retrieval.store import (
     prepared_batch,
     query_tokens,
     rank_candidates,
+    rarest_terms,
     read_state,
     unit_query_vector,
 )
@@ -45,9 +48,21 @@ from retrieval.tables import TICKET_DOCUMENTS, RetrievalIndexState, TicketDocume
 
 # Above this many rows the matrix product runs in a worker thread, so the event loop keeps serving.
 OFFLOAD_ROWS = 20_000
+# bm25 is computed for every document the FTS query matches, in all clients, before the client filter:
+# the query keeps its rarest words while their document counts add up to at most this.
+KEYWORD_MATCH_BUDGET = 3000
+# Document counts per word change slowly; they are re-read after this long.
+TERM_COUNTS_SECONDS = 300.0
+TERM_COUNTS_MAX = 50_000
 # pysqlite opens a transaction only at the first write; this no-op write opens it and takes SQLite's write
 # lock, so what the write path reads next cannot be changed by another writer before it commits.
 _TAKE_WRITE_LOCK = text("UPDATE retrieval_index_state SET id = id WHERE id = :id").bindparams(id=STATE_ID)
+_TERM_COUNTS_SQL = text("SELECT term, doc FROM ticket_documents_fts_vocab WHERE term IN :terms").bindparams(
+    bindparam("terms", expanding=True)
+)
+_MATRIX_SQL = (
+    "SELECT id, ticket_external_id, contact_external_id, embedding FROM ticket_documents WHERE client_id = ?"
+)
 _KEYWORD_SQL = """
 SELECT d.id FROM ticket_documents_fts AS f JOIN ticket_documents AS d ON d.id = f.rowid
 WHERE ticket_documents_fts MATCH :match AND d.client_id = :client_id{filters}
@@ -71,6 +86,8 @@ class SqliteTicketIndex:
         self._db = db
         self._clock = clock
         self._matrices: dict[int, ClientMatrix] = {}
+        self._term_counts: dict[str, int] = {}
+        self._term_counts_since = time.monotonic()
         # Searches and writes on other event loops (DBOS runs its own) share the cache.
         self._lock = threading.Lock()
 
@@ -92,6 +109,7 @@ class SqliteTicketIndex:
             await session.execute(statement.on_conflict_do_update(index_elements=["id"], set_=values))
         with self._lock:
             self._matrices.clear()
+            self._term_counts.clear()
 
     async def known_hashes(self, *, integration_id: int, ticket_ids: Sequence[str]) -> dict[str, str]:
         async with self._db.session() as session:
@@ -150,6 +168,7 @@ class SqliteTicketIndex:
         contact_external_id: str | None = None,
     ) -> list[SearchHit]:
         check_limit(limit)
+        mode = SearchMode(mode)  # a plain "hybrid" string works too
         candidates = leg_size(limit)
         async with self._db.session() as session:
             found = await read_state(session)
@@ -163,7 +182,7 @@ class SqliteTicketIndex:
                 matrix = await self._matrix(session, client_id, state, stamp)
                 vector_leg = await _nearest(matrix, query, candidates, exclude_ticket_id, contact_external_id)
             if mode is not SearchMode.VECTOR:
-                keyword_leg = await _keyword_leg(
+                keyword_leg = await self._keyword_leg(
                     session, client_id, query_text, candidates, exclude_ticket_id, contact_external_id
                 )
             ranked = rank_candidates(mode, vector_leg, keyword_leg)
@@ -176,6 +195,54 @@ class SqliteTicketIndex:
         async with self._db.session() as session:
             return int((await session.execute(statement)).scalar_one())
 
+    async def _keyword_leg(
+        self,
+        session: AsyncSession,
+        client_id: int,
+        query_text: str,
+        limit: int,
+        exclude_ticket_id: str | None,
+        contact_external_id: str | None,
+    ) -> list[int]:
+        tokens = query_tokens(query_text)
+        if not tokens:
+            return []
+        counts = await self._term_document_counts(session, tokens)
+        terms = rarest_terms(tokens, counts, budget=KEYWORD_MATCH_BUDGET)
+        params: dict[str, object] = {"match": fts5_query(terms), "client_id": client_id, "limit": limit}
+        filters = ""
+        if exclude_ticket_id is not None:
+            filters += " AND d.ticket_external_id != :exclude"
+            params["exclude"] = exclude_ticket_id
+        if contact_external_id is not None:
+            filters += " AND d.contact_external_id = :contact"
+            params["contact"] = contact_external_id
+        rows = await session.execute(text(_KEYWORD_SQL.format(filters=filters)), params)
+        return [int(row_id) for row_id in rows.scalars()]
+
+    async def _term_document_counts(self, session: AsyncSession, tokens: Sequence[str]) -> dict[str, int]:
+        """How many documents (all clients) hold each word; from the FTS vocabulary, cached a while."""
+        now = time.monotonic()
+        with self._lock:
+            if (
+                now - self._term_counts_since > TERM_COUNTS_SECONDS
+                or len(self._term_counts) > TERM_COUNTS_MAX
+            ):
+                self._term_counts = {}
+                self._term_counts_since = now
+            counts = {token: self._term_counts[token] for token in tokens if token in self._term_counts}
+        missing = [token for token in tokens if token not in counts]
+        if missing:
+            # Counting walks each word's postings: worth doing once per word, not once per search.
+            fetched = dict.fromkeys(missing, 0)
+            fetched.update(
+                (term, int(doc)) for term, doc in await session.execute(_TERM_COUNTS_SQL, {"terms": missing})
+            )
+            with self._lock:
+                self._term_counts.update(fetched)
+            counts.update(fetched)
+        return counts
+
     # --- the matrix cache ---------------------------------------------------------------------------
 
     async def _matrix(
@@ -185,46 +252,35 @@ class SqliteTicketIndex:
             cached = self._matrices.get(client_id)
         if cached is not None and cached.stamp == stamp:
             return cached
-        # Read after the stamp: the rows are at least as new as the stamp they are filed under.
-        rows = (
-            await session.execute(
-                select(
-                    TicketDocumentRow.id,
-                    TicketDocumentRow.ticket_external_id,
-                    TicketDocumentRow.contact_external_id,
-                    type_coerce(TicketDocumentRow.embedding, LargeBinary),  # raw bytes, joined below
-                ).where(TicketDocumentRow.client_id == client_id)
-            )
-        ).all()
-        width = state.dimension * 4
-        rows = [row for row in rows if len(row[3]) == width]
-        vectors = np.frombuffer(b"".join(row[3] for row in rows), dtype=np.float32).reshape(
-            -1, state.dimension
-        )
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        loaded = ClientMatrix(
-            stamp=stamp,
-            row_ids=np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows)),
-            ticket_ids=np.array([row[1] for row in rows], dtype=object),
-            contact_ids=np.array([row[2] for row in rows], dtype=object),
-            vectors=np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0),
-        )
+        # Read after the stamp: the rows are at least as new as the stamp they are filed under. The driver's
+        # own rows: a client may hold 100,000 tickets, and ORM row processing would triple the load time.
+        connection = await session.connection()
+        result = await connection.exec_driver_sql(_MATRIX_SQL, (client_id,))
+        rows = result.all()
+        if len(rows) > OFFLOAD_ROWS:
+            loaded = await asyncio.to_thread(_client_matrix, rows, state.dimension, stamp)
+        else:
+            loaded = _client_matrix(rows, state.dimension, stamp)
         with self._lock:
             self._matrices[client_id] = loaded
         return loaded
 
     async def _current_clients(self, session: AsyncSession, batch: Sequence[TicketDocument]) -> set[int]:
-        keys = [(doc.integration_id, doc.ticket_external_id) for doc in batch]
+        by_integration: dict[int, list[str]] = {}
+        for doc in batch:
+            by_integration.setdefault(doc.integration_id, []).append(doc.ticket_external_id)
         clients: set[int] = set()
-        for chunk in chunks(keys, 250):  # two bound values per key
-            rows = await session.execute(
-                select(TicketDocumentRow.client_id)
-                .where(
-                    tuple_(TicketDocumentRow.integration_id, TicketDocumentRow.ticket_external_id).in_(chunk)
+        for integration_id, ticket_ids in by_integration.items():
+            for chunk in chunks(ticket_ids):  # one seek each in the (integration, ticket) unique index
+                rows = await session.execute(
+                    select(TicketDocumentRow.client_id)
+                    .where(
+                        TicketDocumentRow.integration_id == integration_id,
+                        TicketDocumentRow.ticket_external_id.in_(chunk),
+                    )
+                    .distinct()
                 )
-                .distinct()
-            )
-            clients.update(rows.scalars())
+                clients.update(rows.scalars())
         return clients
 
     async def _move_stamp(self, session: AsyncSession, old_stamp: datetime) -> datetime:
@@ -243,6 +299,19 @@ class SqliteTicketIndex:
                     del self._matrices[client_id]
                 else:
                     self._matrices[client_id] = replace(matrix, stamp=new_stamp)
+
+
+def _client_matrix(rows: Sequence[Any], dimension: int, stamp: datetime) -> ClientMatrix:
+    width = dimension * 4
+    rows = [row for row in rows if len(row[3]) == width]  # a row of another size cannot exist after reset
+    return ClientMatrix(
+        stamp=stamp,
+        row_ids=np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows)),
+        ticket_ids=np.array([row[1] for row in rows], dtype=object),
+        contact_ids=np.array([row[2] for row in rows], dtype=object),
+        # Stored unit-length (see store.prepared_batch): no normalising here.
+        vectors=np.frombuffer(b"".join(row[3] for row in rows), dtype=np.float32).reshape(-1, dimension),
+    )
 
 
 async def _nearest(
@@ -281,29 +350,6 @@ def _top_by_cosine(
     return [(int(matrix.row_ids[p]), float(similarities[p])) for p in positions[order]]
 
 
-async def _keyword_leg(
-    session: AsyncSession,
-    client_id: int,
-    query_text: str,
-    limit: int,
-    exclude_ticket_id: str | None,
-    contact_external_id: str | None,
-) -> list[int]:
-    match = fts5_query(query_text)
-    if not match:
-        return []
-    params: dict[str, object] = {"match": match, "client_id": client_id, "limit": limit}
-    filters = ""
-    if exclude_ticket_id is not None:
-        filters += " AND d.ticket_external_id != :exclude"
-        params["exclude"] = exclude_ticket_id
-    if contact_external_id is not None:
-        filters += " AND d.contact_external_id = :contact"
-        params["contact"] = contact_external_id
-    rows = await session.execute(text(_KEYWORD_SQL.format(filters=filters)), params)
-    return [int(row_id) for row_id in rows.scalars()]
-
-
-def fts5_query(query_text: str) -> str:
-    """An FTS5 query matching any of the text's words; each is a quoted string, never syntax."""
-    return " OR ".join(f'"{token}"' for token in query_tokens(query_text))
+def fts5_query(terms: Sequence[str]) -> str:
+    """An FTS5 query matching any of the words; each is a quoted string, never syntax."""
+    return " OR ".join(f'"{term}"' for term in terms)

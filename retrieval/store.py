@@ -7,7 +7,7 @@ by cosine) and the keyword leg (top 50 by full-text rank) with reciprocal rank f
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
@@ -32,6 +32,7 @@ __all__ = [
     "TicketIndex",
     "build_index",
     "query_tokens",
+    "rarest_terms",
     "rrf_fuse",
 ]
 
@@ -39,8 +40,10 @@ CANDIDATES_PER_LEG = 50
 RRF_K = 60
 MAX_DIMENSION = 16000  # pgvector's limit for a vector column
 STATE_ID = 1
-# Bounds the keyword leg's cost when the query is a whole ticket: its first distinct words are enough.
+# A query is often a whole ticket: its first distinct words are plenty to choose the rare ones from.
 MAX_QUERY_TOKENS = 32
+# The keyword leg searches at most this many of them, the rarest (see ``rarest_terms``).
+MAX_KEYWORD_TERMS = 12
 SQL_CHUNK = 500  # rows or bound values per statement, well under both databases' parameter limits
 
 AnyVector = npt.NDArray[Any]
@@ -148,7 +151,7 @@ _STOP_WORDS_TEXT = """
     hi hello thanks thank please regards
 """
 STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
-_WORD = re.compile(r"\w+")
+_WORD = re.compile(r"[^\W_]+")  # letters and digits: what both full-text tokenizers keep
 
 
 def query_tokens(text: str) -> list[str]:
@@ -160,7 +163,7 @@ def query_tokens(text: str) -> list[str]:
     tokens: list[str] = []
     seen: set[str] = set()
     for match in _WORD.finditer(text.lower()):
-        token = match.group().strip("_")
+        token = match.group()
         if len(token) < 2 or token in STOP_WORDS or token in seen:
             continue
         seen.add(token)
@@ -168,6 +171,24 @@ def query_tokens(text: str) -> list[str]:
         if len(tokens) == MAX_QUERY_TOKENS:
             break
     return tokens
+
+
+def rarest_terms(terms: Sequence[str], estimated_matches: Mapping[str, float], *, budget: float) -> list[str]:
+    """The terms to search: rarest first while their estimated matches fit ``budget``; at least one.
+
+    Ranking costs per matching document, and a word in a large share of tickets matches most of them while
+    adding little to the score (low IDF), so common words are the first to go. Returned in query order.
+    """
+    order = sorted(range(len(terms)), key=lambda i: (estimated_matches.get(terms[i], 0.0), i))
+    kept: list[int] = []
+    spent = 0.0
+    for position in order:
+        cost = estimated_matches.get(terms[position], 0.0)
+        if kept and (spent + cost > budget or len(kept) == MAX_KEYWORD_TERMS):
+            break
+        kept.append(position)
+        spent += cost
+    return [terms[position] for position in sorted(kept)]
 
 
 # --- validation ---------------------------------------------------------------------------------------
@@ -202,7 +223,10 @@ def unit_query_vector(vector: AnyVector, state: IndexState) -> npt.NDArray[np.fl
 def prepared_batch(
     docs: Sequence[TicketDocument], vectors: AnyVector, state: IndexState | None
 ) -> tuple[list[TicketDocument], npt.NDArray[np.float32]]:
-    """Checked documents and float32 vectors; a ticket given twice keeps its last version."""
+    """Checked documents and their unit float32 vectors; a ticket given twice keeps its last version.
+
+    Stored unit-length, cosine similarity is a plain dot product for the SQLite scan.
+    """
     if state is None:
         raise ValidationFailed("the ticket index has no embedder yet: reset it first")
     matrix = np.asarray(vectors, dtype=np.float32)
@@ -212,8 +236,10 @@ def prepared_batch(
         raise ValidationFailed(
             f"vectors have {matrix.shape[1]} dimensions; the index holds {state.dimension} ({state.embedder})"
         )
-    if not np.isfinite(matrix).all():
-        raise ValidationFailed("vectors must be finite")
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    if not (np.isfinite(norms) & (norms > 0)).all():
+        raise ValidationFailed("vectors must be finite and non-zero")
+    matrix = matrix / norms
     last: dict[tuple[int, str], int] = {}
     for position, doc in enumerate(docs):
         last[(doc.integration_id, doc.ticket_external_id)] = position

@@ -1,9 +1,10 @@
 """Tables of the similar-ticket index.
 
 Besides what is declared here, migration 0003 creates backend-specific search structures the ORM does not
-model: on Postgres the GIN index ``ix_ticket_documents_fts`` over ``to_tsvector('english', ...)`` (and
-``reset`` adds the HNSW index ``ix_ticket_documents_embedding_hnsw``); on SQLite the FTS5 table
-``ticket_documents_fts`` with the triggers that keep it in step with ``ticket_documents``.
+model: on Postgres the generated column ``search_vector`` (``to_tsvector('english', summary, body,
+resolution)``) with its GIN index ``ix_ticket_documents_search_vector``, and ``reset`` adds the HNSW index
+``ix_ticket_documents_embedding_hnsw``; on SQLite the FTS5 table ``ticket_documents_fts``, its vocabulary
+table ``ticket_documents_fts_vocab`` and the triggers that keep it in step with ``ticket_documents``.
 """
 
 from __future__ import annotations
@@ -63,15 +64,16 @@ class TicketDocumentRow(Base):
     integration_id: Mapped[int] = mapped_column(ForeignKey("integrations.id", ondelete="CASCADE"))
     ticket_external_id: Mapped[str] = mapped_column(String(64))
     number: Mapped[str] = mapped_column(String(64))
-    summary: Mapped[str] = mapped_column(Text)
-    resolution: Mapped[str] = mapped_column(Text)
-    body: Mapped[str] = mapped_column(Text)
     contact_external_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     content_hash: Mapped[str] = mapped_column(String(64))
     embedder: Mapped[str] = mapped_column(String(200))
-    embedding: Mapped[FloatVector] = mapped_column(EmbeddingVector())
     indexed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=system_clock)
+    # Before the long texts: SQLite then reads a client's vectors without walking through ticket text.
+    embedding: Mapped[FloatVector] = mapped_column(EmbeddingVector())
+    summary: Mapped[str] = mapped_column(Text)
+    resolution: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
 
 
 TICKET_DOCUMENTS = cast(Table, TicketDocumentRow.__table__)  # for Core bulk statements

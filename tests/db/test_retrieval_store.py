@@ -16,9 +16,9 @@ from core.database import Database
 from core.errors import ValidationFailed
 from core.migrations.runner import upgrade
 from core.tables import Client, Integration
-from retrieval import pg_index
+from retrieval import pg_index, sqlite_index
 from retrieval.documents import SearchHit, SearchMode, TicketDocument
-from retrieval.store import TicketIndex, build_index, query_tokens, rrf_fuse
+from retrieval.store import TicketIndex, build_index, query_tokens, rarest_terms, rrf_fuse
 
 DIM = 8
 EMBEDDER = "test/hash-8"
@@ -354,6 +354,27 @@ async def test_full_text_syntax_in_the_query_is_only_words(ready: Tenants) -> No
             assert by_keyword == (["T1"] if "printer" in query.lower() else []), (query, mode)
 
 
+async def test_common_words_make_way_for_rare_ones(ready: Tenants, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The keyword leg ranks few documents: a word in every ticket is dropped in favour of the rare code.
+    monkeypatch.setattr(sqlite_index, "KEYWORD_MATCH_BUDGET", 5)
+    monkeypatch.setattr(pg_index, "KEYWORD_RANKED_ROWS", 5)
+    common = [(ready.doc(str(i), f"Printer queue stuck on floor {i}"), unit(1)) for i in range(20)]
+    await ready.put(*common, (ready.doc("code", "Printer shows 0x1234ABCD"), unit(0, 1)))
+    if ready.db.is_postgres:
+        async with ready.db.session() as session:
+            await session.execute(text("ANALYZE ticket_documents"))  # the lexeme counts come from ANALYZE
+
+    hits = await ready.index.search(
+        client_id=ready.acme,
+        query_text="printer 0x1234ABCD",
+        query_vector=unit(1),
+        mode=SearchMode.KEYWORD,
+        limit=50,
+    )
+
+    assert numbers(hits) == ["Tcode"]
+
+
 async def test_count_per_client(ready: Tenants) -> None:
     await ready.put(
         (ready.doc("1", "A"), unit(1)),
@@ -433,6 +454,14 @@ def test_query_tokens_keep_words_only() -> None:
         "denied",
         "printer",
     ]
+
+
+def test_rarest_terms_fit_the_budget_and_keep_query_order() -> None:
+    counts = {"printer": 900.0, "queue": 400.0, "0x1234abcd": 1.0, "hp": 50.0}
+    terms = ["printer", "hp", "queue", "0x1234abcd"]
+    assert rarest_terms(terms, counts, budget=100) == ["hp", "0x1234abcd"]
+    assert rarest_terms(terms, counts, budget=0.5) == ["0x1234abcd"]  # always at least the rarest
+    assert rarest_terms(terms, {}, budget=0) == terms  # no counts known: nothing to drop
 
 
 def test_rrf_fuse_sums_reciprocal_ranks() -> None:

@@ -15,9 +15,14 @@ import workflows.tables  # noqa: F401 - registers the tables on Base.metadata
 from core.database import Base
 from core.migrations.runner import sync_url, upgrade
 
-# Search structures the migration creates outside the ORM (see retrieval/tables.py): SQLite's FTS5 table and
-# its shadow tables, and Postgres's GIN expression index and the HNSW index `reset` builds.
-NOT_IN_ORM = ("ticket_documents_fts", "ix_ticket_documents_fts", "ix_ticket_documents_embedding_hnsw")
+# Search structures the migration creates outside the ORM (see retrieval/tables.py): SQLite's FTS5 tables,
+# Postgres's generated tsvector column with its GIN index, and the HNSW index `reset` builds.
+NOT_IN_ORM = (
+    "ticket_documents_fts",
+    "search_vector",
+    "ix_ticket_documents_search_vector",
+    "ix_ticket_documents_embedding_hnsw",
+)
 
 
 def _in_orm(name: str | None, type_: str, parent_names: object) -> bool:
