@@ -22,9 +22,7 @@ from connectors.connectwise.callback_registration import register_ticket_callbac
 from connectors.connectwise.closed import (
     CLOSED_ORDER,
     CLOSED_PAGE_SIZE,
-    MAX_CLOSED_PAGES,
     closed_conditions,
-    closed_cursor,
     closed_summaries,
     cursor_page,
 )
@@ -48,6 +46,7 @@ from connectors.connectwise.tickets import (
 )
 from connectors.http import SleepFn, positive_int
 from connectors.json_values import text_or_none
+from connectors.page_cursor import MAX_CLOSED_PAGES, closed_cursor
 from core.domain import (
     AccessCheck,
     Company,

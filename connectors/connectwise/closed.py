@@ -8,30 +8,18 @@ Conditions syntax: dates go in square brackets (``closedDate>=[2025-01-01T00:00:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from connectors.connectwise.mapping import map_ticket_summary
 from connectors.json_values import as_mapping, utc_text, utc_timestamp
+from connectors.page_cursor import page_of, utc_floor
 from core.domain import TicketSummary
-from core.errors import ValidationFailed
 
 CLOSED_PAGE_SIZE = 100
 CLOSED_ORDER = "closedDate asc, id asc"
-# 10 million tickets: a walk longer than that is a vendor paging fault, not a help desk's history.
-MAX_CLOSED_PAGES = 100_000
-_CURSOR_RE = re.compile(
-    r"page=([1-9][0-9]{0,5});since=([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z)"
-)
-
-
-def utc_floor(moment: datetime) -> datetime:
-    """``moment`` in UTC to the whole second, as it is sent (naive means UTC, like ``utc_text``)."""
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).replace(microsecond=0)
 
 
 def closed_conditions(since: datetime) -> str:
@@ -39,23 +27,8 @@ def closed_conditions(since: datetime) -> str:
     return f"closedFlag=true and closedDate>=[{utc_text(since)}]"
 
 
-def closed_cursor(page: int, since: datetime) -> str:
-    return f"page={page};since={utc_text(since)}"
-
-
 def cursor_page(cursor: str | None, since: datetime) -> int:
-    """The page a cursor points at (1 without one); ``ValidationFailed`` for a malformed cursor or one
-    issued for another ``since`` (its pages would be those of a different listing)."""
-    if cursor is None:
-        return 1
-    match = _CURSOR_RE.fullmatch(cursor)
-    if match is None or int(match.group(1)) > MAX_CLOSED_PAGES:
-        raise ValidationFailed(f"not a ConnectWise closed-tickets cursor: {cursor[:60]!r}")
-    if match.group(2) != utc_text(since):
-        raise ValidationFailed(
-            f"cursor was issued for closed tickets since {match.group(2)}, not since {utc_text(since)}"
-        )
-    return int(match.group(1))
+    return page_of(cursor, since, vendor="ConnectWise")
 
 
 @dataclass(frozen=True)

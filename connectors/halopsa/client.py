@@ -16,8 +16,6 @@ from connectors.base import Capability
 from connectors.halopsa.auth import ClockFn, HaloTokens
 from connectors.halopsa.closed import (
     CLOSED_PAGE_SIZE,
-    MAX_CLOSED_PAGES,
-    closed_cursor,
     closed_params,
     closed_summaries,
     cursor_page,
@@ -42,6 +40,7 @@ from connectors.halopsa.mapping import (
 )
 from connectors.halopsa.webhook import webhook_instructions
 from connectors.http import SleepFn, TtlCache, VendorHttp, positive_int
+from connectors.page_cursor import MAX_CLOSED_PAGES, closed_cursor
 from core.domain import (
     AccessCheck,
     Company,

@@ -6,21 +6,18 @@ is the next page number, bound to the ``since`` it was issued for: a plain strin
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
 from connectors.halopsa.mapping import id_or_none, map_ticket_summary
 from connectors.json_values import utc_text, utc_timestamp
+from connectors.page_cursor import page_of, utc_floor
 from core.domain import TicketSummary
-from core.errors import ValidationFailed
 
 CLOSED_PAGE_SIZE = 100  # the swagger's documented maximum page_size
-# 10 million tickets: a walk longer than that is a vendor paging fault, not a help desk's history.
-MAX_CLOSED_PAGES = 100_000
 
 # Every Halo-specific name of the closed-ticket query, in one place because not all are confirmed:
 # - ``closed_only``, ``datesearch``, ``startdate``, ``order``/``order2``, ``orderdesc``/``orderdesc2``:
@@ -45,16 +42,6 @@ CLOSED_QUERY: Mapping[str, str] = MappingProxyType(
 CLOSED_SINCE_PARAM = "startdate"
 CLOSED_DATE_FIELD = "dateclosed"
 
-_CURSOR_RE = re.compile(
-    r"page=([1-9][0-9]{0,5});since=([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z)"
-)
-
-
-def utc_floor(moment: datetime) -> datetime:
-    """``moment`` in UTC to the whole second, as it is sent (naive means UTC, like ``utc_text``)."""
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).replace(microsecond=0)
-
 
 def closed_params(since: datetime, page: int) -> dict[str, str | int]:
     return {
@@ -65,23 +52,8 @@ def closed_params(since: datetime, page: int) -> dict[str, str | int]:
     }
 
 
-def closed_cursor(page: int, since: datetime) -> str:
-    return f"page={page};since={utc_text(since)}"
-
-
 def cursor_page(cursor: str | None, since: datetime) -> int:
-    """The page a cursor points at (1 without one); ``ValidationFailed`` for a malformed cursor or one
-    issued for another ``since`` (its pages would be those of a different listing)."""
-    if cursor is None:
-        return 1
-    match = _CURSOR_RE.fullmatch(cursor)
-    if match is None or int(match.group(1)) > MAX_CLOSED_PAGES:
-        raise ValidationFailed(f"not a HaloPSA closed-tickets cursor: {cursor[:60]!r}")
-    if match.group(2) != utc_text(since):
-        raise ValidationFailed(
-            f"cursor was issued for closed tickets since {match.group(2)}, not since {utc_text(since)}"
-        )
-    return int(match.group(1))
+    return page_of(cursor, since, vendor="HaloPSA")
 
 
 @dataclass(frozen=True)
