@@ -57,6 +57,7 @@ TERM_COUNTS_MAX = 50_000
 # pysqlite opens a transaction only at the first write; this no-op write opens it and takes SQLite's write
 # lock, so what the write path reads next cannot be changed by another writer before it commits.
 _TAKE_WRITE_LOCK = text("UPDATE retrieval_index_state SET id = id WHERE id = :id").bindparams(id=STATE_ID)
+_DELETE_TRIGGER = "ticket_documents_fts_delete"  # created by migration 0003
 _TERM_COUNTS_SQL = text("SELECT term, doc FROM ticket_documents_fts_vocab WHERE term IN :terms").bindparams(
     bindparam("terms", expanding=True)
 )
@@ -101,8 +102,7 @@ class SqliteTicketIndex:
         async with self._db.write_session() as session:
             await session.execute(_TAKE_WRITE_LOCK)
             found = await read_state(session)
-            # The delete trigger keeps the FTS table in step, row by row.
-            await session.execute(delete(TicketDocumentRow))
+            await _delete_every_document(session)
             stamp = next_stamp(found[1] if found else None, self._clock())
             values = {"embedder": embedder, "dimension": dimension, "updated_at": stamp}
             statement = sqlite_insert(RetrievalIndexState).values(id=STATE_ID, **values)
@@ -299,6 +299,29 @@ class SqliteTicketIndex:
                     del self._matrices[client_id]
                 else:
                     self._matrices[client_id] = replace(matrix, stamp=new_stamp)
+
+
+async def _delete_every_document(session: AsyncSession) -> None:
+    """Empty the table and its FTS index in one go, within the caller's transaction.
+
+    Row by row, the delete trigger would re-tokenize every ticket (~10 s at 100,000) while holding the
+    write lock that webhook intake waits on. The trigger is set aside and put back exactly as it was.
+    """
+    trigger_sql = (
+        await session.execute(
+            text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :name"),
+            {"name": _DELETE_TRIGGER},
+        )
+    ).scalar_one_or_none()
+    if trigger_sql is not None:
+        await session.execute(text(f"DROP TRIGGER {_DELETE_TRIGGER}"))
+    await session.execute(delete(TicketDocumentRow))
+    await session.execute(
+        text("INSERT INTO ticket_documents_fts(ticket_documents_fts) VALUES ('delete-all')")
+    )
+    if trigger_sql is not None:
+        connection = await session.connection()
+        await connection.exec_driver_sql(trigger_sql)  # verbatim: no bind-parameter parsing
 
 
 def _client_matrix(rows: Sequence[Any], dimension: int, stamp: datetime) -> ClientMatrix:

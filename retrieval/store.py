@@ -154,11 +154,11 @@ STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
 _WORD = re.compile(r"[^\W_]+")  # letters and digits: what both full-text tokenizers keep
 
 
-def query_tokens(text: str) -> list[str]:
-    """The query's distinct searchable words, lower-cased, in order, at most ``MAX_QUERY_TOKENS``.
+def query_tokens(text: str, *, limit: int | None = MAX_QUERY_TOKENS) -> list[str]:
+    """The text's distinct searchable words, lower-cased, in order, at most ``limit`` (None: all).
 
-    Only word characters survive, so quotes, ``*``, ``-``, parentheses and operator words in ticket text
-    can never form full-text query syntax on either database.
+    Only letters and digits survive, so quotes, ``*``, ``-``, parentheses and operator words in ticket
+    text can never form full-text query syntax on either database. Stop words and 1-character words go.
     """
     tokens: list[str] = []
     seen: set[str] = set()
@@ -168,7 +168,7 @@ def query_tokens(text: str) -> list[str]:
             continue
         seen.add(token)
         tokens.append(token)
-        if len(tokens) == MAX_QUERY_TOKENS:
+        if len(tokens) == limit:
             break
     return tokens
 

@@ -1,10 +1,11 @@
 """Tables of the similar-ticket index.
 
 Besides what is declared here, migration 0003 creates backend-specific search structures the ORM does not
-model: on Postgres the generated column ``search_vector`` (``to_tsvector('english', summary, body,
-resolution)``) with its GIN index ``ix_ticket_documents_search_vector``, and ``reset`` adds the HNSW index
-``ix_ticket_documents_embedding_hnsw``; on SQLite the FTS5 table ``ticket_documents_fts``, its vocabulary
-table ``ticket_documents_fts_vocab`` and the triggers that keep it in step with ``ticket_documents``.
+model. On Postgres: the generated column ``search_vector`` (``to_tsvector('english', summary, body,
+resolution)``) with its GIN index ``ix_ticket_documents_search_vector``; ``reset`` adds the HNSW index
+``ix_ticket_documents_embedding_hnsw`` and the covering index ``ix_ticket_documents_client_vectors``. On
+SQLite: the FTS5 table ``ticket_documents_fts``, its vocabulary table ``ticket_documents_fts_vocab`` and
+the triggers that keep it in step with ``ticket_documents``.
 """
 
 from __future__ import annotations

@@ -10,11 +10,12 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import pytest
-from sqlalchemy import delete, text
+from alembic import command
+from sqlalchemy import create_engine, delete, inspect, text
 
 from core.database import Database
 from core.errors import ValidationFailed
-from core.migrations.runner import upgrade
+from core.migrations.runner import alembic_config, sync_url, upgrade
 from core.tables import Client, Integration
 from retrieval import pg_index, sqlite_index
 from retrieval.documents import SearchHit, SearchMode, TicketDocument
@@ -23,20 +24,9 @@ from retrieval.store import TicketIndex, build_index, query_tokens, rarest_terms
 DIM = 8
 EMBEDDER = "test/hash-8"
 ALL_MODES = list(SearchMode)
-HOSTILE_QUERIES = [
-    '"',
-    '"unbalanced quote',
-    "NEAR(printer toner, 2)",
-    "printer*",
-    "-printer",
-    "(printer OR",
-    "printer AND NOT fax",
-    "summary:printer",
-    "^printer {body resolution}: 'x' + - * ( ) \"",
-    "",
-    "   ",
-    "the a of",
-]
+HOSTILE_QUERIES = ['"', '"unbalanced quote', "NEAR(printer toner, 2)", "printer*", "-printer", "(printer OR"]
+HOSTILE_QUERIES += ["printer AND NOT fax", "summary:printer", "^printer {body resolution}: 'x' + - * ( ) \""]
+HOSTILE_QUERIES += ["", "   ", "the a of"]
 
 
 def unit(*weights: float) -> npt.NDArray[np.float32]:
@@ -296,6 +286,14 @@ async def test_reset_to_another_dimension_empties_the_index(ready: Tenants) -> N
     hits = await ready.index.search(client_id=ready.acme, query_text="disk", query_vector=four)
     assert numbers(hits) == ["T3"] and hits[0].keyword_rank == 1
     assert await ready.index.count() == 1
+    # The full-text index still follows deletes after the reset emptied it.
+    await ready.index.delete(integration_id=ready.integration, ticket_external_id="3")
+    await ready.index.upsert([ready.doc("4", "Printer offline")], four[None, :])
+    for word, expected in (("disk", []), ("printer", ["T4"])):
+        keyword = await ready.index.search(
+            client_id=ready.acme, query_text=word, query_vector=four, mode=SearchMode.KEYWORD
+        )
+        assert numbers(keyword) == expected
     if ready.db.is_postgres:
         async with ready.db.session() as session:
             column_type = await session.scalar(
@@ -307,8 +305,13 @@ async def test_reset_to_another_dimension_empties_the_index(ready: Tenants) -> N
             index_sql = await session.scalar(
                 text("SELECT indexdef FROM pg_indexes WHERE indexname = :name"), {"name": pg_index.HNSW_INDEX}
             )
+            covering_sql = await session.scalar(
+                text("SELECT indexdef FROM pg_indexes WHERE indexname = :name"),
+                {"name": pg_index.COVERING_INDEX},
+            )
         assert column_type == "vector(4)"
         assert "hnsw" in index_sql and "vector_cosine_ops" in index_sql
+        assert "INCLUDE" in covering_sql and "embedding" in covering_sql
 
 
 async def test_before_any_reset_search_is_empty_and_writes_are_refused(tenants: Tenants) -> None:
@@ -357,7 +360,7 @@ async def test_full_text_syntax_in_the_query_is_only_words(ready: Tenants) -> No
 async def test_common_words_make_way_for_rare_ones(ready: Tenants, monkeypatch: pytest.MonkeyPatch) -> None:
     # The keyword leg ranks few documents: a word in every ticket is dropped in favour of the rare code.
     monkeypatch.setattr(sqlite_index, "KEYWORD_MATCH_BUDGET", 5)
-    monkeypatch.setattr(pg_index, "KEYWORD_RANKED_ROWS", 5)
+    monkeypatch.setattr(pg_index, "KEYWORD_BUDGET", 5)
     common = [(ready.doc(str(i), f"Printer queue stuck on floor {i}"), unit(1)) for i in range(20)]
     await ready.put(*common, (ready.doc("code", "Printer shows 0x1234ABCD"), unit(0, 1)))
     if ready.db.is_postgres:
@@ -447,13 +450,33 @@ async def test_vector_ranking_matches_brute_force_on_many_tickets(
         assert numbers(hits) == expected
 
 
+def test_the_migration_downgrades_and_upgrades_again(database_url: str | None, tmp_path: Path) -> None:
+    url = database_url or f"sqlite+aiosqlite:///{tmp_path / 'downgrade.sqlite'}"
+
+    def retrieval_tables() -> set[str]:
+        engine = create_engine(sync_url(url))
+        try:
+            with engine.connect() as connection:
+                names = set(inspect(connection).get_table_names())
+        finally:
+            engine.dispose()
+        return {name for name in names if name.startswith(("ticket_documents", "retrieval_"))}
+
+    upgrade(url)
+    created = retrieval_tables()
+    command.downgrade(alembic_config(url), "0002")
+    assert retrieval_tables() == set()
+    upgrade(url)
+    assert retrieval_tables() == created
+    assert {"ticket_documents", "retrieval_index_state"} <= created
+    assert ("ticket_documents_fts" in created) == (database_url is None)
+
+
 def test_query_tokens_keep_words_only() -> None:
-    assert query_tokens('NEAR("0x800CCC0E" -denied*) AND the printer, printer') == [
-        "near",
-        "0x800ccc0e",
-        "denied",
-        "printer",
-    ]
+    tokens = query_tokens('NEAR("0x800CCC0E" -denied*) AND the printer, printer_2')
+    assert tokens == ["near", "0x800ccc0e", "denied", "printer"]
+    many = " ".join(f"word{i}" for i in range(40))
+    assert len(query_tokens(many)) == 32 and len(query_tokens(many, limit=None)) == 40
 
 
 def test_rarest_terms_fit_the_budget_and_keep_query_order() -> None:

@@ -16,12 +16,13 @@ from core.database import Base
 from core.migrations.runner import sync_url, upgrade
 
 # Search structures the migration creates outside the ORM (see retrieval/tables.py): SQLite's FTS5 tables,
-# Postgres's generated tsvector column with its GIN index, and the HNSW index `reset` builds.
+# Postgres's generated tsvector column with its GIN index, and the vector indexes `reset` builds.
 NOT_IN_ORM = (
     "ticket_documents_fts",
     "search_vector",
     "ix_ticket_documents_search_vector",
     "ix_ticket_documents_embedding_hnsw",
+    "ix_ticket_documents_client_vectors",
 )
 
 
