@@ -26,7 +26,7 @@ from core.domain import ClientInfo, Ticket
 from core.errors import NotFoundError
 from core.integration_store import load_integration
 from core.llm_cost import conversation_cost
-from workflows.matcher import Candidate, match_workflows
+from workflows.matcher import MATCHER_DESCRIPTION_CHARS, Candidate, match_workflows
 from workflows.plan import MatchedWorkflow, PlannedStep, merge_plan, render_plan
 from workflows.scope import resolve_scope
 from workflows.service import candidate_workflows
@@ -131,8 +131,19 @@ async def load_ticket(run_id: int) -> Loaded:
         run.client_id = client.id
         run.ticket_number = ticket.number
         run.ticket_summary = ticket.summary[:500]
+        run.ticket_snapshot = ticket_snapshot(ticket)
         run.ticket_fingerprint = fingerprint
     return Loaded(ticket=ticket, client=client)
+
+
+def ticket_snapshot(ticket: Ticket) -> dict[str, Any]:
+    """The fields the matcher's prompt reads (``workflows.matcher.ticket_for_prompt``)."""
+    return {
+        "board": ticket.board,
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "description": ticket.description[:MATCHER_DESCRIPTION_CHARS],
+    }
 
 
 async def match(run_id: int, ticket: Ticket, client: ClientInfo) -> list[MatchedWorkflow]:

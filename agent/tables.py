@@ -59,6 +59,8 @@ class Run(Base):
     cost_usd: Mapped[float | None] = mapped_column(Float, nullable=True)
     outcome: Mapped[str | None] = mapped_column(Text, nullable=True)
     pending_approvals: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
+    # What the matcher read (board, status, priority, description), so workflows can be tried against it.
+    ticket_snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=system_clock, index=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 

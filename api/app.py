@@ -13,7 +13,8 @@ from agent.intake import WAITING_FOR_MODEL
 from api import wiring
 from api.deps import RuntimeDep, require_token
 from api.errors import install_error_handlers
-from api.routes import activity, clients, integrations, m365, policies, workflows
+from api.routes import activity, clients, integrations, m365, policies, workflow_drafts, workflows
+from api.routes.workflow_files import router as workflow_files_router
 from api.schemas import ServiceStatus
 from api.webhooks import router as webhook_router
 from connectors.registry import GraphCredentials
@@ -71,7 +72,9 @@ def create_app(
         integrations.router,
         clients.router,
         m365.router,
+        workflow_files_router,  # before workflows: its /workflows/{id} would take /export
         workflows.router,
+        workflow_drafts.router,
         activity.router,
         policies.router,
     )

@@ -145,6 +145,8 @@ async def prepare(*, auto_approve: bool) -> tuple[int, str, str]:
                         instructions=starter.instructions,
                         status=WorkflowStatus.ACTIVE,
                     ),
+                    connectors=runtime.connectors,
+                    embedder=runtime.embedder,
                 )
         if auto_approve:
             for tool in WRITE_TOOLS:

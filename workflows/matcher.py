@@ -46,6 +46,9 @@ the trigger and the ticket; do not guess beyond what the ticket says. Give a sho
 {UNTRUSTED_RULE}"""
 
 
+MATCHER_DESCRIPTION_CHARS = 6000
+
+
 def ticket_for_prompt(ticket: Ticket) -> str:
     parts = [
         f"Ticket #{ticket.number} (status: {ticket.status or 'unknown'}, board: {ticket.board or 'unknown'}, "
@@ -53,7 +56,7 @@ def ticket_for_prompt(ticket: Ticket) -> str:
         "Summary:",
         fence("ticket summary", ticket.summary),
         "Description:",
-        fence("ticket description", ticket.description[:6000]),
+        fence("ticket description", ticket.description[:MATCHER_DESCRIPTION_CHARS]),
     ]
     return "\n".join(parts)
 

@@ -46,7 +46,11 @@ async def test_auth_errors_workflow_rules_and_masked_secrets(
         assert unknown_client.status_code == 400 and unknown_client.json()["code"] == "unknown_client"
         listed = (await api.get("/api/v1/workflows", params={"status": "active"}, headers=auth)).json()
         assert [w["id"] for w in listed["items"]] == [wid]
-        assert (await api.delete(f"/api/v1/workflows/{wid}", headers=auth)).status_code == 204
+        refused = await api.delete(f"/api/v1/workflows/{wid}", headers=auth)
+        assert (refused.status_code, refused.json()["code"]) == (400, "confirmation_required")
+        assert "archive" in refused.json()["detail"]
+        deleted = await api.delete(f"/api/v1/workflows/{wid}", params={"confirm": "true"}, headers=auth)
+        assert deleted.status_code == 204
         missing = await api.get(f"/api/v1/workflows/{wid}", headers=auth)
         assert (missing.status_code, missing.json()["code"]) == (404, "not_found")
         body_error = await api.post("/api/v1/workflows", json={"title": ""}, headers=auth)
