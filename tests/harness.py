@@ -172,8 +172,10 @@ async def running_stack(
     kit: PsaKit | None = None,
     extra_fakes: dict[str, Handle] | None = None,
     graph_credentials: Any = None,
+    with_integration: bool = True,
 ) -> AsyncIterator[Stack]:
-    """The app with one PSA integration: ConnectWise on ``fake_cw`` by default, or ``kit``'s PSA."""
+    """The app with one PSA integration: ConnectWise on ``fake_cw`` by default, or ``kit``'s PSA
+    (none with ``with_integration=False``; ``integration_id`` is then 0)."""
     fake_cw = fake_cw or FakeConnectWise()
     from core.database import Database
     from core.migrations.runner import upgrade
@@ -196,6 +198,11 @@ async def running_stack(
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://deskhand.test") as api:
+                if not with_integration:
+                    yield Stack(
+                        api=api, token=token, cw=fake_cw, llm=llm, integration_id=0, settings=settings
+                    )
+                    return
                 response = await api.post(
                     "/api/v1/integrations",
                     json={

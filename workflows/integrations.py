@@ -1,6 +1,7 @@
 """Which integrations a workflow needs, and which are connected for its scope.
 
-A workflow needs the kinds it declares plus those of every tool its instructions name. Microsoft 365 counts
+A workflow needs a PSA (its tickets come from one), the kinds it declares and those of every tool its
+instructions name. Microsoft 365 counts
 as connected for a client only when a directory integration exists and the client has a tenant; for a shared
 workflow, when a directory integration exists at all (each client's run still uses only its own tenant).
 """
@@ -43,8 +44,8 @@ async def connected_for(
 
 
 def needed_kinds(declared: Iterable[str], instructions: str) -> list[IntegrationKind]:
-    """Declared kinds and those of the tools the instructions name, in a stable order."""
-    wanted = {IntegrationKind(kind) for kind in declared} | {
+    """A PSA (tickets come from it), declared kinds and those of the tools named, in a stable order."""
+    wanted = {IntegrationKind.PSA} | {IntegrationKind(kind) for kind in declared} | {
         IntegrationKind(kind) for kind in required_kinds(instructions, ALL_ACTIONS)
     }
     return [kind for kind in IntegrationKind if kind in wanted]

@@ -44,6 +44,15 @@ def is_matcher(request: dict[str, Any]) -> bool:
     return "You route MSP helpdesk tickets" in system
 
 
+def is_generator(request: dict[str, Any]) -> bool:
+    system = " ".join(str(m.get("content")) for m in request["messages"] if m["role"] == "system")
+    return "You write helpdesk workflows for Deskhand" in system
+
+
+def user_text(request: dict[str, Any]) -> str:
+    return "\n".join(str(m.get("content")) for m in request["messages"] if m["role"] == "user")
+
+
 def listed_workflows(request: dict[str, Any]) -> list[tuple[int, str]]:
     user = " ".join(str(m.get("content")) for m in request["messages"] if m["role"] == "user")
     return [(int(i), t) for i, t in re.findall(r"workflow_id=(\d+) \| .*? \| TRIGGER: (.*)", user)]
@@ -81,10 +90,12 @@ def match_by_keyword(keyword: str) -> Script:
 
 @dataclass
 class ScriptedLLM:
-    """Routes matcher requests to ``matcher`` and agent requests to ``agent``; records every request."""
+    """Routes matcher requests to ``matcher``, Generate's to ``generator`` and the rest to ``agent``;
+    records every request."""
 
     matcher: Script
     agent: Script
+    generator: Script | None = None
     failures: list[int] = field(default_factory=list)  # HTTP statuses to answer before scripted replies
     requests: list[dict[str, Any]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -97,6 +108,8 @@ class ScriptedLLM:
                 status = self.failures.pop(0)
                 return status, {"error": {"message": "upstream overloaded", "type": "server_error"}}
         script = self.matcher if is_matcher(request) else self.agent
+        if self.generator is not None and is_generator(request):
+            script = self.generator
         return 200, script(request)
 
 
