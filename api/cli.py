@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 
+from api.workflow_files_cli import workflows_app
+
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +32,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(integrations_app, name="integrations")
 app.add_typer(retrieval_app, name="retrieval")
+app.add_typer(workflows_app, name="workflows")  # export / import DIR: workflows as YAML files
 
 
 def _settings() -> Settings:
