@@ -1,13 +1,14 @@
-"""A small labelled set for similar-ticket relevance: 40 new tickets, each with the past tickets that truly
-share its cause.
+"""A small labelled set for similar-ticket relevance: 56 new tickets, each with the past tickets that truly
+share its cause: 40 paraphrased cases (``labelled_cases``) and 16 that share an exact identifier, such as an
+error code, event ID or model, with their relevant tickets (``labelled_cases_identifiers``).
 
-The corpus is fixed: the hand-written past tickets of ``labelled_cases`` (relevant ones, confusers with the
+The corpus is fixed: the hand-written past tickets of both case modules (relevant ones, confusers with the
 same symptom or words but another cause, and twins at another client) plus ``GENERATED_DISTRACTORS``
 generated tickets of the same four clients, from which the generator causes that duplicate a case's cause
 are left out. Relevance is per case: only the case's ``relevant`` tickets count, so a confuser ranked first
 costs the method its reciprocal rank.
 
-    corpus = corpus_documents()           # list[TicketDocument], ~200
+    corpus = corpus_documents()           # list[TicketDocument], ~250
     for query in labelled_queries():      # LabelledQuery: key, client_id, document, relevant_ids
         ...
     reciprocal_rank(ranked_ids, query.relevant_ids, k=5)
@@ -21,7 +22,9 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from evals.retrieval.corpus import CLOSED_BEFORE, GeneratedTicket, integration_for, tickets, to_document
-from evals.retrieval.labelled_cases import CASES, OVERLAPPING_GENERATOR_CAUSES, Case, Past
+from evals.retrieval.labelled_cases import CASES as PARAPHRASED_CASES
+from evals.retrieval.labelled_cases import OVERLAPPING_GENERATOR_CAUSES, Case, Past
+from evals.retrieval.labelled_cases_identifiers import IDENTIFIER_CASES
 
 if TYPE_CHECKING:
     from retrieval.documents import TicketDocument
@@ -32,6 +35,8 @@ DISTRACTOR_SEED = 1207
 FIRST_DISTRACTOR_ID = 900_000
 QUERY_PREFIX = "Q-"
 PAST_PREFIX = "L-"
+# Paraphrased first, so a ``limit`` keeps selecting the same first queries as before.
+CASES: tuple[Case, ...] = PARAPHRASED_CASES + IDENTIFIER_CASES
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
+from sqlalchemy import text
 
 from core.database import Database
 from evals.retrieval.databases import add_clients
@@ -86,6 +87,10 @@ async def measure_relevance(
     await index.reset(embedder=embedder.model_name, dimension=embedder.dimension)
     corpus, queries, query_vectors = labelled.corpus, labelled.queries, labelled.query_vectors
     await index.upsert(corpus, labelled.vectors)
+    if db.is_postgres:
+        # The statistics autovacuum would gather by itself, now, so every run ranks the same way.
+        async with db.write_session() as session:
+            await session.execute(text("ANALYZE ticket_documents"))
     confusers = {d.ticket_external_id for d in corpus if _is_confuser(d.ticket_external_id)}
 
     modes = []

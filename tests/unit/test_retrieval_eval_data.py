@@ -16,6 +16,7 @@ from evals.retrieval.corpus import (
     tickets,
 )
 from evals.retrieval.labelled import (
+    CASES,
     GENERATED_DISTRACTORS,
     LABELLED_CLIENTS,
     corpus_documents,
@@ -23,7 +24,9 @@ from evals.retrieval.labelled import (
     past_tickets,
     reciprocal_rank,
 )
-from evals.retrieval.labelled_cases import CASES, OVERLAPPING_GENERATOR_CAUSES
+from evals.retrieval.labelled_cases import CASES as PARAPHRASED_CASES
+from evals.retrieval.labelled_cases import OVERLAPPING_GENERATOR_CAUSES
+from evals.retrieval.labelled_cases_identifiers import IDENTIFIER_CASES, IDENTIFIERS
 from evals.retrieval.phrasebook import CATEGORIES
 from evals.retrieval.vectors import ExactSearch, random_projection
 from retrieval.documents import TicketDocument
@@ -76,9 +79,11 @@ def test_labelled_set_is_consistent() -> None:
     records = past_tickets()
     by_id = {r.ticket_external_id: r for r in records}
     assert len(by_id) == len(records)
-    assert 180 <= len(records) <= 240
+    assert 230 <= len(records) <= 290
     queries = labelled_queries()
-    assert len(queries) == len(CASES) == 40
+    assert len(queries) == len(CASES) == 56
+    assert CASES[:40] == PARAPHRASED_CASES and CASES[40:] == IDENTIFIER_CASES
+    assert len({q.key for q in queries}) == len(queries)
     for query in queries:
         assert 1 <= len(query.relevant_ids) <= 3
         assert query.document.ticket_external_id not in by_id
@@ -93,6 +98,30 @@ def test_labelled_set_is_consistent() -> None:
     assert not {r.cause for r in generated} & OVERLAPPING_GENERATOR_CAUSES
     assert [d.ticket_external_id for d in corpus_documents()] == list(by_id)
     assert [q.key for q in labelled_queries(5)] == [c.key for c in CASES[:5]]
+
+
+def test_identifier_cases_share_their_identifiers_with_relevant_tickets_only() -> None:
+    assert Counter(case.client for case in IDENTIFIER_CASES) == dict.fromkeys(LABELLED_CLIENTS, 4)
+    assert set(IDENTIFIERS) == {case.key for case in IDENTIFIER_CASES}
+    for case in IDENTIFIER_CASES:
+        identifiers = [i.lower() for i in IDENTIFIERS[case.key]]
+        query = f"{case.summary} {case.body}".lower()
+        assert 1 <= len(case.relevant) <= 2 and 1 <= len(case.confusers) <= 2, case.key
+        assert all(i in query for i in identifiers), case.key
+        for past in case.relevant:
+            assert all(i in f"{past.summary} {past.body}".lower() for i in identifiers), case.key
+        for past in case.confusers:
+            text = f"{past.summary} {past.body} {past.resolution}".lower()
+            assert past.client is None and not any(i in text for i in identifiers), case.key
+        for twin in case.twins:
+            assert twin.client not in (None, case.client), case.key
+    # No other past ticket of the client, hand-written or generated, carries a case's identifiers.
+    relevant = {q.key: q.relevant_ids for q in labelled_queries()}
+    for record in past_tickets():
+        text = f"{record.summary} {record.body} {record.resolution}".lower()
+        for case in IDENTIFIER_CASES:
+            if record.client_id == case.client and record.ticket_external_id not in relevant[case.key]:
+                assert not any(i.lower() in text for i in IDENTIFIERS[case.key]), record.ticket_external_id
 
 
 def test_reciprocal_rank_counts_only_the_top_k() -> None:
