@@ -49,6 +49,15 @@ the trigger and the ticket; do not guess beyond what the ticket says. Give a sho
 MATCHER_DESCRIPTION_CHARS = 6000
 
 
+REPLY_CHARS = 2000
+
+
+def latest_reply(ticket: Ticket) -> str | None:
+    """The newest customer-visible note: on an updated ticket it is often what the update is about."""
+    visible = [note.text for note in ticket.notes if not note.internal and note.text.strip()]
+    return visible[-1][:REPLY_CHARS] if visible else None
+
+
 def ticket_for_prompt(ticket: Ticket) -> str:
     parts = [
         f"Ticket #{ticket.number} (status: {ticket.status or 'unknown'}, board: {ticket.board or 'unknown'}, "
@@ -58,6 +67,9 @@ def ticket_for_prompt(ticket: Ticket) -> str:
         "Description:",
         fence("ticket description", ticket.description[:MATCHER_DESCRIPTION_CHARS]),
     ]
+    reply = latest_reply(ticket)
+    if reply:
+        parts += ["Latest reply on the ticket:", fence("ticket reply", reply)]
     return "\n".join(parts)
 
 

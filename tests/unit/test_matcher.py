@@ -56,3 +56,27 @@ async def test_no_candidates_makes_no_model_call() -> None:
 
     result = await match_workflows(FunctionModel(model), TICKET, [])
     assert result.verdicts == [] and result.usage is None
+
+
+def test_the_latest_customer_reply_is_fenced_into_the_prompt() -> None:
+    from core.domain import Note
+    from workflows.matcher import build_prompt, latest_reply
+
+    ticket = Ticket(
+        external_id="1",
+        number="1",
+        summary="Printer offline",
+        company=CompanyRef(external_id="c", name="Acme"),
+        notes=(
+            Note(text="Asked the user to restart the printer", internal=True),
+            Note(text="All good now, you can close it", internal=False),
+            Note(text="Deskhand plan", internal=True),
+        ),
+    )
+    prompt = build_prompt(
+        ticket, [Candidate(id=1, title="Close fixed tickets", trigger="Requester says fixed.")]
+    )
+    assert latest_reply(ticket) == "All good now, you can close it"
+    assert "Latest reply on the ticket:" in prompt and "All good now, you can close it" in prompt
+    assert "Asked the user to restart" not in prompt
+    assert latest_reply(ticket.model_copy(update={"notes": ()})) is None

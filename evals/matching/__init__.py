@@ -1,0 +1,1 @@
+"""The matching benchmark: labelled tickets, distractor workflows and the shortlist measurement."""
