@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
@@ -25,11 +26,20 @@ T = TypeVar("T")
 
 app = typer.Typer(help="Deskhand: an AI agent for MSP helpdesk tickets.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
-tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+tokens_app = typer.Typer(
+    help="API tokens. A token made with --user acts with that user's role; one without is an MSP service "
+    "token that acts as admin.",
+    no_args_is_help=True,
+)
+users_app = typer.Typer(
+    help="People who sign in: admin (everything), technician (works tickets, approves), viewer (reads).",
+    no_args_is_help=True,
+)
 integrations_app = typer.Typer(help="PSA integrations.", no_args_is_help=True)
 retrieval_app = typer.Typer(help="Similar past tickets: the search index.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(users_app, name="users")
 app.add_typer(integrations_app, name="integrations")
 app.add_typer(retrieval_app, name="retrieval")
 app.add_typer(workflows_app, name="workflows")  # export / import DIR: workflows as YAML files
@@ -126,29 +136,137 @@ def db_upgrade() -> None:
     typer.echo("Database is up to date.")
 
 
-@tokens_app.command("create")
-def tokens_create(name: Annotated[str, typer.Option(help="Who or what the token is for")]) -> None:
-    """Create an API token; it is printed once, alone on the last line."""
+def _in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run ``work`` in one transaction against the configured database (migrated first)."""
     from core.database import Database
     from core.migrations.runner import upgrade
-    from core.tokens import create_token
 
     settings = _settings()
     settings.ensure_data_dir()
     upgrade(settings.resolved_database_url)
 
-    async def make() -> str:
+    async def run() -> T:
         db = Database(settings.resolved_database_url)
         try:
             async with db.session() as session:
-                _, plain = await create_token(session, name=name)
+                return await work(session)
         finally:
             await db.dispose()
+
+    return asyncio.run(run())
+
+
+@tokens_app.command("create")
+def tokens_create(
+    name: Annotated[str, typer.Option(help="Who or what the token is for")],
+    user: Annotated[
+        str | None,
+        typer.Option(
+            help="Email of the user the token acts as (with their role). Without it: an MSP service "
+            "token that acts as admin."
+        ),
+    ] = None,
+) -> None:
+    """Create an API token; it is printed once, alone on the last line."""
+    from core.errors import DeskhandError
+    from core.tokens import create_token
+    from core.users import CLI_ACTOR, find_user_by_email
+
+    async def make(session: AsyncSession) -> str:
+        owner = await find_user_by_email(session, user) if user is not None else None
+        if user is not None and (owner is None or not owner.active):
+            _fail(f"no active user with email {user}")
+        _, plain = await create_token(
+            session, name=name, user_id=owner.id if owner else None, actor=CLI_ACTOR
+        )
         return plain
 
-    plain = asyncio.run(make())
-    typer.echo(f"Token '{name}' created. Store it now; it cannot be shown again.")
+    try:
+        plain = _in_session(make)
+    except DeskhandError as exc:
+        _fail(exc.detail)
+    kind = f"acting as {user}" if user else "an MSP service token acting as admin"
+    typer.echo(f"Token '{name}' created ({kind}). Store it now; it cannot be shown again.")
     typer.echo(plain)
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+@users_app.command("create")
+def users_create(
+    email: Annotated[str, typer.Option(help="Sign-in email (case-insensitive)")],
+    name: Annotated[str, typer.Option(help="Display name")],
+    role: Annotated[str, typer.Option(help="admin, technician or viewer")] = "viewer",
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin")
+    ] = False,
+) -> None:
+    """Create a user who signs in with a password (prompted for unless --password-stdin)."""
+    from core.errors import DeskhandError
+    from core.users import CLI_ACTOR, Role, create_user
+
+    try:
+        wanted = Role(role.strip().lower())
+    except ValueError:
+        _fail(f"unknown role '{role}': use admin, technician or viewer")
+    password = _read_password(password_stdin)
+
+    async def make(session: AsyncSession) -> tuple[int, str]:
+        created = await create_user(
+            session, email=email, display_name=name, role=wanted, password=password, actor=CLI_ACTOR
+        )
+        return created.id, created.email
+
+    try:
+        user_id, stored_email = _in_session(make)
+    except DeskhandError as exc:
+        _fail(exc.detail)
+    typer.echo(f"User {user_id} {stored_email} created as {wanted.value}.")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List users with their role and whether they can sign in."""
+    from core.users import list_users
+
+    async def read(session: AsyncSession) -> list[str]:
+        return [
+            f"{u.id}\t{u.email}\t{u.display_name}\t{u.role}\t{'active' if u.active else 'deactivated'}"
+            for u in await list_users(session)
+        ]
+
+    lines = _in_session(read)
+    typer.echo("\n".join(lines) if lines else "No users yet (deskhand users create).")
+
+
+@users_app.command("set-password")
+def users_set_password(
+    email: Annotated[str, typer.Option(help="The user's email")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin")
+    ] = False,
+) -> None:
+    """Set a user's password (e.g. a locked-out admin); their sessions end."""
+    from core.errors import DeskhandError
+    from core.users import CLI_ACTOR, find_user_by_email, set_password
+
+    password = _read_password(password_stdin)
+
+    async def change(session: AsyncSession) -> None:
+        user = await find_user_by_email(session, email)
+        if user is None:
+            _fail(f"no user with email {email}")
+        await set_password(session, user.id, password=password, actor=CLI_ACTOR)
+
+    try:
+        _in_session(change)
+    except DeskhandError as exc:
+        _fail(exc.detail)
+    typer.echo(f"Password for {email.strip().lower()} changed.")
 
 
 def _with_integrations(work: Callable[[AsyncSession, Registry, SecretBox, Settings], Awaitable[T]]) -> T:

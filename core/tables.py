@@ -1,4 +1,6 @@
-"""Tables owned by core: integrations, clients and their PSA companies, API tokens."""
+"""Tables owned by core: integrations, clients and their PSA companies, API tokens.
+
+Users, sessions and the audit trail live in core/users.py (imported at the end of this module)."""
 
 from __future__ import annotations
 
@@ -54,3 +56,12 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=system_clock)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # None: an MSP service token, acting as admin (see core/users.py).
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+
+
+# ApiToken.user_id points at ``users``: wherever these tables are loaded, the users table must be too.
+# Imported last because core.users builds on Integration above.
+import core.users  # noqa: E402, F401

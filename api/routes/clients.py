@@ -5,11 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 from sqlalchemy import select
 
+from api.auth import AdminDep
 from api.deps import SessionDep
 from api.schemas import ClientCreate, ClientList, ClientRead, ClientUpdate
 from core.clients import create_client
 from core.errors import NotFoundError
 from core.tables import Client
+from core.users import record_audit
 
 router = APIRouter(prefix="/clients", tags=["clients"])
 
@@ -28,7 +30,7 @@ async def _client(session: SessionDep, client_id: int) -> Client:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-async def create(data: ClientCreate, session: SessionDep) -> ClientRead:
+async def create(data: ClientCreate, principal: AdminDep, session: SessionDep) -> ClientRead:
     """Set a client up before its first ticket: its PSA companies and its Microsoft 365 tenant."""
     row = await create_client(
         session,
@@ -36,6 +38,7 @@ async def create(data: ClientCreate, session: SessionDep) -> ClientRead:
         m365_tenant_id=data.m365_tenant_id.lower() if data.m365_tenant_id else None,
         companies=[(c.integration_id, c.company_external_id) for c in data.psa_companies],
     )
+    await record_audit(session, principal, "client.created", "client", row.id, {"name": row.name})
     return ClientRead.model_validate(row)
 
 
@@ -45,9 +48,16 @@ async def get_client(client_id: int, session: SessionDep) -> ClientRead:
 
 
 @router.patch("/{client_id}")
-async def update_client(client_id: int, data: ClientUpdate, session: SessionDep) -> ClientRead:
+async def update_client(
+    client_id: int, data: ClientUpdate, principal: AdminDep, session: SessionDep
+) -> ClientRead:
     row = await _client(session, client_id)
+    changes: dict[str, dict[str, object]] = {}
     for field, value in data.model_dump(exclude_unset=True).items():
+        if getattr(row, field) != value:
+            changes[field] = {"before": getattr(row, field), "after": value}
         setattr(row, field, value)
     await session.flush()
+    if changes:
+        await record_audit(session, principal, "client.updated", "client", row.id, changes)
     return ClientRead.model_validate(row)

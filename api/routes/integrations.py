@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, status
 
 from agent.runtime import Runtime
+from api.auth import AdminDep
 from api.deps import RuntimeDep, SessionDep
 from api.integration_ops import register_webhook, test_integration, webhook_url
 from api.schemas import (
@@ -23,6 +24,7 @@ from core.integration_store import (
     load_integration,
 )
 from core.tables import Integration
+from core.users import record_audit
 
 router = APIRouter(prefix="/integrations", tags=["integrations"])
 
@@ -40,9 +42,15 @@ def _read(runtime: Runtime, row: Integration, config: dict[str, Any]) -> Integra
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-async def create(data: IntegrationCreate, session: SessionDep, runtime: RuntimeDep) -> IntegrationRead:
+async def create(
+    data: IntegrationCreate, principal: AdminDep, session: SessionDep, runtime: RuntimeDep
+) -> IntegrationRead:
     config = runtime.connectors.validate_config(data.kind, data.config)
     row = await create_integration(session, box=runtime.box, kind=data.kind, name=data.name, config=config)
+    # Kind and name only: the config holds credentials.
+    await record_audit(
+        session, principal, "integration.created", "integration", row.id, {"kind": row.kind, "name": row.name}
+    )
     return _read(runtime, row, config)
 
 
@@ -63,16 +71,18 @@ async def get_one(integration_id: int, session: SessionDep, runtime: RuntimeDep)
 
 @router.post("/{integration_id}/test")
 async def test_connection(
-    integration_id: int, session: SessionDep, runtime: RuntimeDep
+    integration_id: int, _: AdminDep, session: SessionDep, runtime: RuntimeDep
 ) -> IntegrationTestRead:
     """Probe what the stored credentials allow; discovered settings (codebase, zone) are saved."""
     return await test_integration(session, integration_id, connectors=runtime.connectors, box=runtime.box)
 
 
 @router.post("/{integration_id}/register-webhook")
-async def register(integration_id: int, session: SessionDep, runtime: RuntimeDep) -> WebhookRegistrationRead:
+async def register(
+    integration_id: int, principal: AdminDep, session: SessionDep, runtime: RuntimeDep
+) -> WebhookRegistrationRead:
     """Create the PSA's ticket webhook pointing at Deskhand (Halo: the settings to enter by hand)."""
-    return await register_webhook(
+    result = await register_webhook(
         session,
         integration_id,
         connectors=runtime.connectors,
@@ -80,3 +90,12 @@ async def register(integration_id: int, session: SessionDep, runtime: RuntimeDep
         public_url=runtime.settings.public_url,
         reveal_secrets=False,
     )
+    await record_audit(
+        session,
+        principal,
+        "integration.webhook_registered",
+        "integration",
+        integration_id,
+        {"registered": result.registered, "external_id": result.external_id},
+    )
+    return result

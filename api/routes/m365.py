@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from agent.runtime import Runtime
 from agent.tenant import available_actions, missing_permissions, tenant_health
+from api.auth import AdminDep
 from api.deps import RuntimeDep, SessionDep
 from api.schemas import TENANT_ID_PATTERN, ClientRead
 from connectors.msgraph import MsGraphConfig, admin_consent_url, tenant_id_for_domain
@@ -18,6 +19,7 @@ from core.directory import TenantHealth
 from core.errors import ConflictError, IntegrationError, NotFoundError, ValidationFailed
 from core.integration_store import IntegrationRecord, list_integrations, load_integration
 from core.tables import Client
+from core.users import record_audit
 
 router = APIRouter(prefix="/clients/{client_id}/m365", tags=["microsoft 365"])
 
@@ -60,7 +62,7 @@ async def _directory_integration(session: SessionDep, runtime: Runtime) -> Integ
 
 @router.put("")
 async def connect_tenant(
-    client_id: int, data: TenantConnect, session: SessionDep, runtime: RuntimeDep
+    client_id: int, data: TenantConnect, principal: AdminDep, session: SessionDep, runtime: RuntimeDep
 ) -> ClientRead:
     """Record the client's tenant; a domain is looked up in Entra (its OpenID configuration)."""
     row = await _client(session, client_id)
@@ -75,8 +77,17 @@ async def connect_tenant(
                 if exc.status != 404:
                     raise
                 raise ValidationFailed(f"no Microsoft 365 tenant has verified '{wanted}'") from exc
-    row.m365_tenant_id = tenant_id
+    before, row.m365_tenant_id = row.m365_tenant_id, tenant_id
     await session.flush()
+    if before != tenant_id:
+        await record_audit(
+            session,
+            principal,
+            "client.m365_tenant_connected",
+            "client",
+            row.id,
+            {"before": before, "after": tenant_id},
+        )
     return ClientRead.model_validate(row)
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from agent.policy import DEFAULT_MODE, list_policies, set_policy
+from agent.policy import DEFAULT_MODE, list_policies, load_policies, set_policy
+from api.auth import AdminDep
 from api.deps import RuntimeDep, SessionDep
 from api.schemas import PolicyList, PolicyRead, PolicyUpdate, ToolRead
 from core.errors import NotFoundError
+from core.users import record_audit
 
 router = APIRouter(prefix="/policies", tags=["policies"])
 
@@ -31,9 +33,20 @@ async def get_policies(session: SessionDep, runtime: RuntimeDep) -> PolicyList:
 
 @router.put("/{tool_name}")
 async def put_policy(
-    tool_name: str, data: PolicyUpdate, session: SessionDep, runtime: RuntimeDep
+    tool_name: str, data: PolicyUpdate, principal: AdminDep, session: SessionDep, runtime: RuntimeDep
 ) -> PolicyRead:
-    if tool_name not in {a.name for a in runtime.actions}:
+    """Admins only; audited with the mode in effect before and after."""
+    action = next((a for a in runtime.actions if a.name == tool_name), None)
+    if action is None:
         raise NotFoundError(f"no tool named '{tool_name}'")
+    before = (await load_policies(session, client_id=data.client_id)).mode_for(action)
     row = await set_policy(session, tool_name=tool_name, mode=data.mode, client_id=data.client_id)
+    await record_audit(
+        session,
+        principal,
+        "policy.changed",
+        "tool_policy",
+        tool_name,
+        {"tool": tool_name, "client_id": data.client_id, "before": before.value, "after": data.mode.value},
+    )
     return PolicyRead.model_validate(row)
