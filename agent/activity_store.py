@@ -35,6 +35,7 @@ async def record_tool_call(
     if row is None:
         row = ToolCall(run_id=run_id, tool_call_id=tool_call_id, tool_name=tool_name, risk=risk, args=args)
         session.add(row)
+    row.args = args  # an approval may have edited them since the call was first recorded
     row.status = status
     row.result = result
     row.duration_ms = duration_ms

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from pydantic_ai import DeferredToolRequests
-from pydantic_ai.messages import ModelMessage
+from pydantic_ai.messages import ModelMessage, ModelMessagesTypeAdapter
 from pydantic_ai.usage import RunUsage
 from sqlalchemy import select
 
 from agent import activity_store as store
+from agent.approvals import open_requests
 from agent.deps import AgentDeps
 from agent.past_tickets import ClientPastTickets
 from agent.policy import PolicySet, load_policies
@@ -26,7 +28,8 @@ from core.domain import ClientInfo, Ticket
 from core.errors import NotFoundError
 from core.integration_store import load_integration
 from core.llm_cost import conversation_cost
-from workflows.matcher import MATCHER_DESCRIPTION_CHARS, Candidate, match_workflows
+from core.tables import Client
+from workflows.matcher import MATCHER_DESCRIPTION_CHARS, Candidate, latest_reply, match_workflows
 from workflows.plan import MatchedWorkflow, PlannedStep, merge_plan, render_plan
 from workflows.scope import resolve_scope
 from workflows.service import candidate_workflows
@@ -156,7 +159,7 @@ async def match(run_id: int, ticket: Ticket, client: ClientInfo) -> list[Matched
     considered: list[Workflow] = list(scope.effective)
     cut: list[Workflow] = []
     if runtime.embedder is not None and len(considered) > SHORTLIST_SIZE:
-        text = f"{ticket.summary}\n{ticket.description[:1500]}"
+        text = f"{ticket.summary}\n{ticket.description[:1500]}\n{latest_reply(ticket) or ''}"
         vector = (await runtime.embedder.embed([text]))[0]
         considered, cut = shortlist(
             considered, ticket_text=text, ticket_vector=vector, embedder_name=runtime.embedder.model_name
@@ -296,6 +299,8 @@ def summarise_agent_result(output: Any, usage: RunUsage, messages: Sequence[Mode
     return {
         "text": text,
         "pending": pending,
+        # The history a resume continues from; only kept when the run pauses.
+        "messages_json": ModelMessagesTypeAdapter.dump_json(list(messages)).decode() if pending else None,
         "requests": usage.requests,
         "input_tokens": usage.input_tokens,
         "output_tokens": usage.output_tokens,
@@ -308,7 +313,10 @@ async def finish(run_id: int, ticket: Ticket, result: dict[str, Any], *, plan_te
     (the plan alone is in Activity from the start)."""
     runtime = get_runtime()
     status = "waiting_approval" if result["pending"] else "succeeded"
-    note = f"{plan_text}\n\nOutcome:\n{result['text'] or '(no summary)'}"
+    outcome = result["text"] or "(no summary)"
+    if result["pending"]:
+        outcome = await open_approvals(run_id, ticket, result)
+    note = f"{plan_text}\n\nOutcome:\n{outcome}"
     await post_note(run_id, ticket=ticket, text=note, purpose="summary")
     async with runtime.db.write_session() as session:
         run = await _run(session, run_id)
@@ -343,6 +351,39 @@ async def finish(run_id: int, ticket: Ticket, result: dict[str, Any], *, plan_te
         event = await session.get(TicketEvent, run.event_id)
         assert event is not None
         await store.set_event_status(session, event, status, None)
+
+
+async def open_approvals(run_id: int, ticket: Ticket, result: dict[str, Any]) -> str:
+    """Record the approval requests of a pause; the ticket note's text saying what waits and where."""
+    runtime = get_runtime()
+    async with runtime.db.write_session() as session:
+        run = await _run(session, run_id)
+        client = await client_info(session, run.client_id)
+        requests = await open_requests(
+            session,
+            run=run,
+            pending=result["pending"],
+            messages_json=result["messages_json"],
+            ticket=ticket,
+            client=client,
+            actions=runtime.actions,
+            box=runtime.box,
+            ttl=timedelta(minutes=runtime.settings.approval_ttl_minutes),
+        )
+        lines = [f"- {row.card['summary']} (approval #{row.id})" for row in requests]
+    hours = runtime.settings.approval_ttl_minutes / 60
+    return (
+        "Waiting for a technician's approval before going on:\n" + "\n".join(lines) + "\n"
+        f"Approve or deny in Deskhand: {runtime.settings.public_url.rstrip('/')}/activity/runs/{run_id} "
+        f"(requests expire after {hours:g} h and then count as denied)."
+    )
+
+
+async def client_info(session: Any, client_id: int | None) -> ClientInfo:
+    client = await session.get(Client, client_id) if client_id is not None else None
+    if client is None:
+        raise NotFoundError(f"client {client_id} does not exist")
+    return ClientInfo(id=client.id, name=client.name, m365_tenant_id=client.m365_tenant_id)
 
 
 def _shown_args(actions: Sequence[Action], tool_name: str, args: dict[str, Any]) -> dict[str, Any]:

@@ -75,8 +75,51 @@ async def execute_action(
     return result.model_dump(mode="json", exclude={"before", "after"})
 
 
+async def record_refusal(
+    deps: AgentDeps, action: Action, tool_call_id: str, raw_args: dict[str, Any], summary: str
+) -> dict[str, Any]:
+    """A call refused before it could run, recorded in Activity like any other."""
+    result = ActionResult(ok=False, summary=summary)
+    runtime = get_runtime()
+    async with runtime.db.write_session() as session:
+        await record_tool_call(
+            session,
+            run_id=deps.run_id,
+            tool_call_id=tool_call_id,
+            tool_name=action.name,
+            risk=action.risk.value,
+            args=masked_args(action.input_model, raw_args),
+            status="refused",
+            result=result.model_dump(mode="json"),
+            duration_ms=0,
+        )
+    return result.model_dump(mode="json", exclude={"before", "after"})
+
+
 def action_tool(action: Action) -> Tool[AgentDeps]:
+    known = {name for name in action.input_model.model_fields} | {
+        field.alias for field in action.input_model.model_fields.values() if field.alias
+    }
+
     async def call(ctx: RunContext[AgentDeps], **kwargs: Any) -> dict[str, Any]:
+        unknown = sorted(set(kwargs) - known)
+        if unknown:
+            # Never drop them silently: `ticket_id` on a ticket tool would otherwise act on this ticket while
+            # the model (and an approval card) believed it targeted another one. Refused before any approval.
+            summary = (
+                f"{action.name} refused: it has no argument {', '.join(unknown)}. It only acts on the ticket "
+                f"and client this run is for; its arguments are: {', '.join(sorted(known)) or 'none'}."
+            )
+            call_id = ctx.tool_call_id or f"{action.name}-{ctx.run_step}"
+            return await DBOS.run_step_async(
+                {"name": f"deskhand.refuse.{action.name}"},
+                record_refusal,
+                ctx.deps,
+                action,
+                call_id,
+                kwargs,
+                summary,
+            )
         try:
             args = action.input_model.model_validate(kwargs)
         except ValidationError as exc:

@@ -11,10 +11,23 @@ from fastapi import APIRouter, Depends, FastAPI
 
 from agent.intake import WAITING_FOR_MODEL
 from api import wiring
-from api.deps import RuntimeDep, require_token
+from api.auth import current_principal
+from api.deps import RuntimeDep
 from api.errors import install_error_handlers
-from api.routes import activity, clients, integrations, m365, policies, workflow_drafts, workflows
+from api.routes import (
+    activity,
+    approvals,
+    audit,
+    clients,
+    integrations,
+    m365,
+    policies,
+    users,
+    workflow_drafts,
+    workflows,
+)
 from api.routes.workflow_files import router as workflow_files_router
+from api.routes.workflow_insights import router as workflow_insights_router
 from api.schemas import ServiceStatus
 from api.webhooks import router as webhook_router
 from connectors.registry import GraphCredentials
@@ -55,7 +68,9 @@ def create_app(
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    api = APIRouter(prefix="/api/v1", dependencies=[Depends(require_token)])
+    # Every /api/v1 route needs a signed-in caller (viewer or above); routes that change things add their
+    # own role dependency (api/auth.py). Signing in itself is outside this router.
+    api = APIRouter(prefix="/api/v1", dependencies=[Depends(current_principal)])
 
     @api.get("/status", tags=["system"])
     async def service_status(runtime: RuntimeDep) -> ServiceStatus:
@@ -73,13 +88,18 @@ def create_app(
         clients.router,
         m365.router,
         workflow_files_router,  # before workflows: its /workflows/{id} would take /export
+        workflow_insights_router,  # before workflows too: /workflows/stats
         workflows.router,
         workflow_drafts.router,
         activity.router,
+        approvals.router,
         policies.router,
+        users.router,
+        audit.router,
     )
     for router in routers:
         api.include_router(router)
     app.include_router(api)
+    app.include_router(users.auth_router)
     app.include_router(webhook_router)
     return app

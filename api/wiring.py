@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 
@@ -12,6 +13,7 @@ from agent.backfill import start_backfill
 from agent.intake import events_to_resume
 from agent.past_tickets import ensure_index_matches
 from agent.pipeline import TICKET_QUEUE, enqueue_ticket_run
+from agent.resume import expiry_loop
 from agent.runtime import Runtime, get_runtime, set_runtime
 from agent.ticket_agent import build_ticket_agent
 from connectors.catalogue import ALL_ACTIONS
@@ -53,6 +55,9 @@ def build_runtime(
     )
 
 
+_background: list[asyncio.Task[None]] = []  # the process's periodic tasks, cancelled at shutdown
+
+
 async def launch(
     settings: Settings,
     *,
@@ -79,6 +84,7 @@ async def launch(
         worker_concurrency=settings.worker_concurrency,
         polling_interval_sec=settings.queue_polling_interval_seconds,
     )
+    _background.append(asyncio.create_task(expiry_loop(), name="deskhand-approval-expiry"))
     if runtime.model is None:
         logger.warning("No LLM model configured (DESKHAND_LLM_MODEL): tickets will be recorded and wait.")
     await prepare_ticket_index(runtime)
@@ -120,6 +126,10 @@ async def resume_unstarted_events() -> int:
 
 async def shutdown() -> None:
     runtime = get_runtime()
+    for task in _background:
+        task.cancel()
+    await asyncio.gather(*_background, return_exceptions=True)
+    _background.clear()
     DBOS.destroy(destroy_registry=False)
     if isinstance(runtime.connectors, Registry):
         await runtime.connectors.aclose()

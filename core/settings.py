@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     run_budget_window_hours: int = Field(default=24, ge=1)
     worker_concurrency: int = Field(default=4, ge=1, le=64)
     agent_max_model_requests: int = Field(default=12, ge=1)
+    approval_ttl_minutes: int = Field(
+        default=24 * 60, ge=1, description="How long an approval request waits before it counts as denied"
+    )
+    approval_two_person_destructive: bool = Field(
+        default=False, description="Destructive calls need two different technicians to approve"
+    )
     webhook_max_body_bytes: int = 1024 * 1024
     queue_polling_interval_seconds: float = Field(default=1.0, gt=0)
 

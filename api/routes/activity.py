@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Depends, Query, status
 
 from agent.activity import get_run_detail, list_activity, prepare_retry, reveal_secret
 from agent.pipeline import enqueue_ticket_run, workflow_id_for
 from agent.schemas import ActivityList, RetryRead, RunDetail, SecretRead
+from api.auth import require_technician
 from api.deps import RuntimeDep, SessionDep
 from core.errors import LLMNotConfigured
 
@@ -31,7 +32,11 @@ async def run_detail(run_id: int, session: SessionDep) -> RunDetail:
     return await get_run_detail(session, run_id)
 
 
-@router.post("/activity/events/{event_id}/retry", status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/activity/events/{event_id}/retry",
+    status_code=status.HTTP_202_ACCEPTED,
+    dependencies=[Depends(require_technician)],
+)
 async def retry_event(event_id: int, runtime: RuntimeDep) -> RetryRead:
     if runtime.model is None:
         raise LLMNotConfigured("no LLM model is configured (set DESKHAND_LLM_MODEL); a retry would only wait")
@@ -41,7 +46,9 @@ async def retry_event(event_id: int, runtime: RuntimeDep) -> RetryRead:
     return RetryRead(event_id=event_id, attempt=attempt, workflow_id=workflow_id_for(event_id, attempt))
 
 
-@router.post("/runs/{run_id}/tool-calls/{tool_call_id}/reveal-secret")
+@router.post(
+    "/runs/{run_id}/tool-calls/{tool_call_id}/reveal-secret", dependencies=[Depends(require_technician)]
+)
 async def reveal(run_id: int, tool_call_id: str, session: SessionDep, runtime: RuntimeDep) -> SecretRead:
     """The temporary password a tool generated (new user, reset), once; then it is gone from Deskhand."""
     return await reveal_secret(session, run_id, tool_call_id, box=runtime.box)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Depends, status
 
 from agent.tenant import directory_for
+from api.auth import require_technician
 from api.deps import RuntimeDep, SessionDep
 from connectors.base import DirectoryConnector
 from core.domain import ClientInfo
@@ -18,7 +19,7 @@ from workflows.schemas import WorkflowRead
 router = APIRouter(prefix="/workflows", tags=["workflows"])
 
 
-@router.post("/generate", status_code=status.HTTP_201_CREATED)
+@router.post("/generate", status_code=status.HTTP_201_CREATED, dependencies=[Depends(require_technician)])
 async def generate(data: GenerateRequest, session: SessionDep, runtime: RuntimeDep) -> DraftRead:
     """The LLM writes title, trigger and instructions using only connected integrations' tools; what the
     description left open comes back as typed blanks to fill before accepting."""
@@ -33,7 +34,7 @@ async def get_one(draft_id: int, session: SessionDep) -> DraftRead:
     return draft_read(await get_draft(session, draft_id))
 
 
-@router.put("/drafts/{draft_id}/blanks")
+@router.put("/drafts/{draft_id}/blanks", dependencies=[Depends(require_technician)])
 async def fill(draft_id: int, data: BlankValues, session: SessionDep, runtime: RuntimeDep) -> DraftRead:
     """Fill blanks; each value is checked (in the client's tenant where the kind allows) or refused."""
     draft = await get_draft(session, draft_id)
@@ -46,7 +47,11 @@ async def fill(draft_id: int, data: BlankValues, session: SessionDep, runtime: R
     return draft_read(row)
 
 
-@router.post("/drafts/{draft_id}/accept", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/drafts/{draft_id}/accept",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[Depends(require_technician)],
+)
 async def accept(draft_id: int, session: SessionDep, runtime: RuntimeDep) -> WorkflowRead:
     """Save the filled draft as a draft workflow (activate it as a separate step)."""
     row = await accept_draft(session, draft_id, connectors=runtime.connectors, embedder=runtime.embedder)

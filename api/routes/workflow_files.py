@@ -6,10 +6,11 @@ take ``/workflows/export``.
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from api.auth import require_technician
 from api.deps import RuntimeDep, SessionDep
 from workflows.file_import import ImportSummary, WorkflowFilesInvalid, export_workflows, import_workflows
 
@@ -51,6 +52,7 @@ async def export(
     "/import",
     response_model=ImportSummary,
     responses={422: {"model": ImportRejected, "description": "Nothing was imported"}},
+    dependencies=[Depends(require_technician)],
 )
 async def import_files(
     data: WorkflowFiles, session: SessionDep, runtime: RuntimeDep

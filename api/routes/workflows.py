@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
+from api.auth import require_technician
 from api.deps import RuntimeDep, SessionDep
 from workflows import service, versions
 from workflows.schemas import (
@@ -24,7 +25,7 @@ from workflows.template_service import FromTemplate, TemplateList, create_from_t
 router = APIRouter(prefix="/workflows", tags=["workflows"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, dependencies=[Depends(require_technician)])
 async def create(data: WorkflowCreate, session: SessionDep, runtime: RuntimeDep) -> WorkflowRead:
     row = await service.create_workflow(
         session, data, connectors=runtime.connectors, embedder=runtime.embedder
@@ -49,7 +50,9 @@ async def templates(session: SessionDep, runtime: RuntimeDep, client_id: int | N
     return await list_templates(session, runtime.connectors, client_id=client_id)
 
 
-@router.post("/templates/{key}", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/templates/{key}", status_code=status.HTTP_201_CREATED, dependencies=[Depends(require_technician)]
+)
 async def from_template(
     key: str, data: FromTemplate, session: SessionDep, runtime: RuntimeDep
 ) -> WorkflowRead:
@@ -66,7 +69,7 @@ async def get_one(workflow_id: int, session: SessionDep, runtime: RuntimeDep) ->
     return await service.read_model(session, row, runtime.connectors)
 
 
-@router.patch("/{workflow_id}")
+@router.patch("/{workflow_id}", dependencies=[Depends(require_technician)])
 async def update(
     workflow_id: int, data: WorkflowUpdate, session: SessionDep, runtime: RuntimeDep
 ) -> WorkflowRead:
@@ -77,7 +80,9 @@ async def update(
     return await service.read_model(session, row, runtime.connectors)
 
 
-@router.delete("/{workflow_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{workflow_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[Depends(require_technician)]
+)
 async def delete(workflow_id: int, session: SessionDep, confirm: bool = False) -> Response:
     """Permanent: needs ``confirm=true``. Archiving (status 'archived') is the reversible alternative."""
     await service.delete_workflow(session, workflow_id, confirm=confirm)
@@ -110,7 +115,7 @@ async def diff(
     return await versions.diff_versions(session, workflow_id, from_version, to_version)
 
 
-@router.post("/{workflow_id}/versions/{version}/restore")
+@router.post("/{workflow_id}/versions/{version}/restore", dependencies=[Depends(require_technician)])
 async def restore(
     workflow_id: int, version: int, data: RestoreRequest, session: SessionDep, runtime: RuntimeDep
 ) -> WorkflowRead:

@@ -8,8 +8,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
+import agent.approval_tables
 import agent.tables
 import core.tables
+import core.users
 import retrieval.tables
 import workflows.tables  # noqa: F401 - registers the tables on Base.metadata
 from core.database import Base

@@ -34,7 +34,7 @@ def upgrade() -> None:
         sa.Column("client_id", sa.Integer(), nullable=True),
         sa.Column("requires", sa.JSON(), nullable=False),
         sa.Column("saved_at", UTCDateTime(timezone=True), nullable=False),
-        sa.UniqueConstraint("workflow_id", "version"),
+        sa.UniqueConstraint("workflow_id", "version", name=op.f("uq_workflow_versions_workflow_id")),
     )
     op.create_index("ix_workflow_versions_workflow_id", "workflow_versions", ["workflow_id"])
     op.create_table(
