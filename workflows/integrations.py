@@ -45,9 +45,11 @@ async def connected_for(
 
 def needed_kinds(declared: Iterable[str], instructions: str) -> list[IntegrationKind]:
     """A PSA (tickets come from it), declared kinds and those of the tools named, in a stable order."""
-    wanted = {IntegrationKind.PSA} | {IntegrationKind(kind) for kind in declared} | {
-        IntegrationKind(kind) for kind in required_kinds(instructions, ALL_ACTIONS)
-    }
+    wanted = (
+        {IntegrationKind.PSA}
+        | {IntegrationKind(kind) for kind in declared}
+        | {IntegrationKind(kind) for kind in required_kinds(instructions, ALL_ACTIONS)}
+    )
     return [kind for kind in IntegrationKind if kind in wanted]
 
 
