@@ -182,3 +182,96 @@ async def test_a_pause_decided_in_another_app_instance_resumes_there(tmp_path: P
 
     assert fake.tickets[TICKET]["status"]["name"] == "Waiting on Client"
     assert done["tool_calls"][0]["status"] == "ok"
+
+
+async def _person(stack: Stack, email: str, role: str) -> dict[str, str]:
+    """A user of ``role`` and the bearer header of a token of theirs."""
+    from core.tokens import create_token
+
+    created = await stack.api.post(
+        "/api/v1/users",
+        json={
+            "email": email,
+            "display_name": email.split("@")[0],
+            "role": role,
+            "password": "a long passphrase 1",
+        },
+        headers=stack.auth,
+    )
+    assert created.status_code == 201, created.text
+    db = Database(stack.settings.resolved_database_url)
+    async with db.write_session() as session:
+        _, token = await create_token(session, name=email, user_id=created.json()["id"])
+    await db.dispose()
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def test_roles_and_the_two_person_rule_for_destructive_calls(tmp_path: Path) -> None:
+    from connectors.sandbox import TENANT_BY_COMPANY, SandboxDirectoryStore, SandboxStore, ticket_event
+    from evals.fakes.llm import agent_calls
+    from tests.psa_kits import sandbox_kit
+
+    kit = sandbox_kit()
+    tenant = TENANT_BY_COMPANY["251"]
+    directory_store = f"two-person-{kit.config['store']}"
+    user = "mreid@whitmorelane.co.uk"
+    llm = ScriptedLLM(
+        matcher=match_by_keyword("employee"), agent=agent_calls(("m365_disable_sign_in", {"user": user}))
+    )
+    settings = make_settings(tmp_path, None, approval_two_person_destructive=True)
+    async with running_stack(settings, llm, kit=kit) as stack:
+        api = stack.api
+        await api.post(
+            "/api/v1/integrations",
+            json={"kind": "sandbox_m365", "name": "Tenants", "config": {"store": directory_store}},
+            headers=stack.auth,
+        )
+        await api.post(
+            "/api/v1/clients",
+            json={"name": "Whitmore & Lane", "m365_tenant_id": tenant,
+                  "psa_companies": [{"integration_id": stack.integration_id, "company_external_id": "251"}]},
+            headers=stack.auth,
+        )  # fmt: skip
+        await stack.create_workflow(title="Leavers", trigger="An employee is leaving the firm.")
+        viewer = await _person(stack, "vic@msp.example", "viewer")
+        alice = await _person(stack, "alice@msp.example", "technician")
+        bob = await _person(stack, "bob@msp.example", "technician")
+        ticket = SandboxStore.named(kit.config["store"]).ticket("5004")
+        response = await stack.deliver_event(ticket_event(ticket, "created", actor="portal"))
+        paused = await stack.wait_for_event(response.json()["event_id"])
+        approval = await _pending(stack)
+        url = f"/api/v1/approvals/{approval['id']}/approve"
+        by_viewer = await api.post(url, json={}, headers=viewer)
+        first = await api.post(url, json={}, headers=alice)
+        same_again = await api.post(url, json={}, headers=alice)
+        enabled_meanwhile = (
+            SandboxDirectoryStore.named(directory_store).tenant(tenant).resolve_user(user).account_enabled
+        )
+        second = await api.post(url, json={}, headers=bob)
+        done = await _wait_run(stack, paused["id"])
+        audit = (
+            await api.get("/api/v1/audit", params={"action": "approval.approve"}, headers=stack.auth)
+        ).json()
+
+    assert paused["status"] == "waiting_approval"
+    card = approval["card"]
+    assert approval["risk"] == "destructive" and card["object"] == f"user {user}"
+    assert card["before"] == "sign-in enabled" and card["after"] == "sign-in blocked"
+    assert tenant in card["tenant"]
+    assert by_viewer.status_code == 403 and "technician" in by_viewer.json()["detail"]
+    assert first.json()["waiting_for_second_approver"] is True and first.json()["resumed"] is False
+    assert same_again.status_code == 409 and same_again.json()["code"] == "second_approver_required"
+    assert enabled_meanwhile is True  # nothing ran on one approval
+    decided = second.json()["approval"]
+    assert (decided["status"], decided["first_approver"], decided["decided_by"]) == (
+        "approved",
+        "alice",
+        "bob",
+    )
+    assert (
+        SandboxDirectoryStore.named(directory_store).tenant(tenant).resolve_user(user).account_enabled
+        is False
+    )
+    assert done["tool_calls"][0]["status"] == "ok"
+    [entry] = audit["items"]
+    assert entry["actor_name"] == "bob" and entry["target_id"] == str(approval["id"])
