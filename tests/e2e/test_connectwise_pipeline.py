@@ -100,4 +100,5 @@ async def test_writes_wait_for_approval_by_default_and_nothing_is_sent(tmp_path:
     )
     assert detail["pending_approvals"][0]["tool_name"] == "set_ticket_status"
     assert not fake_cw.writes("PATCH")
-    assert "Waiting for a technician to approve: set_ticket_status" in detail["notes"][-1]["text"]
+    note = detail["notes"][-1]["text"]
+    assert "Waiting for a technician's approval" in note and "set_ticket_status on ticket #4712" in note
