@@ -18,6 +18,7 @@ from agent.runtime import get_runtime
 from agent.tables import RetrievalBackfill
 from core.clients import resolve_client
 from core.clock import system_clock
+from core.domain import AgentMode
 from core.errors import IntegrationError, NotFoundError, ValidationFailed
 from core.integration_store import load_integration
 from retrieval.documents import TicketDocument
@@ -98,7 +99,12 @@ async def backfill_page(backfill_id: int) -> bool:
     for summary in page.tickets:
         ticket = await psa.get_ticket(summary.external_id)
         async with runtime.db.write_session() as session:
-            client = await resolve_client(session, integration_id=record.id, company=ticket.company)
+            client = await resolve_client(
+                session,
+                integration_id=record.id,
+                company=ticket.company,
+                new_mode=AgentMode(get_runtime().settings.new_client_mode),
+            )
         documents.append(document_for(ticket, client=client, integration_id=record.id))
     indexed, unchanged = await index_tickets(index, embedder, documents)
     async with runtime.db.write_session() as session:

@@ -6,16 +6,21 @@ where it stopped and never repeats a finished tool call. Workflow id = ticket-ev
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from dbos import DBOS, SetWorkflowID
 from dbos._error import DBOSMaxStepRetriesExceeded  # not re-exported by dbos 3.4
-from pydantic_ai.usage import UsageLimits
+from pydantic_ai import capture_run_messages
+from pydantic_ai.exceptions import UsageLimitExceeded
+from pydantic_ai.messages import ModelMessagesTypeAdapter
+from pydantic_ai.usage import RunUsage
 
 from agent import stages
 from agent.past_tickets import index_closed_ticket
 from agent.policy import PolicySet
 from agent.prompts import ticket_prompt
+from agent.run_limits import LIMITED, usage_limit_hit, usage_limits, wall_time_hit
 from agent.runtime import get_runtime
 from agent.ticket_agent import is_transient_model_error
 from core.domain import ClientInfo, Ticket
@@ -79,6 +84,19 @@ async def ticket_run_workflow(event_id: int, attempt: int, manual: bool) -> str:
         if loaded.ticket is None or loaded.client is None:
             return "suppressed"
         ticket, client = loaded.ticket, loaded.client
+        over_budget = await DBOS.run_step_async(
+            {"name": "deskhand.budget"}, stages.check_budget, run_id, client
+        )
+        if over_budget is not None:
+            await DBOS.run_step_async(
+                retrying_step("deskhand.finish", transient=_psa_transient),
+                stages.finish,
+                run_id,
+                ticket,
+                stages.limited_result(over_budget, None, []),
+                plan_text=f"{stages.NOTE_HEADER} Ticket #{ticket.number} was not worked by Deskhand.",
+            )
+            return LIMITED
         if ticket.closed:
             await DBOS.run_step_async(
                 {"name": "deskhand.index_closed"}, index_closed_ticket, run_id, ticket, client
@@ -101,6 +119,8 @@ async def ticket_run_workflow(event_id: int, attempt: int, manual: bool) -> str:
             result,
             plan_text=stages.plan_note_text(ticket, matched, plan),
         )
+        if result.get("limited"):
+            return LIMITED
         return "waiting_approval" if result["pending"] else "succeeded"
     except Exception as exc:  # every failure ends visibly in Activity, never silently
         await DBOS.run_step_async({"name": "deskhand.fail"}, stages.fail, run_id, failure_reason(exc))
@@ -114,12 +134,35 @@ async def _run_agent(
     if runtime.ticket_agent is None:
         raise LLMNotConfigured("no LLM model is configured (set DESKHAND_LLM_MODEL)")
     deps = await stages.agent_deps(run_id, ticket=ticket, client=client, policies=policies)
-    result = await runtime.ticket_agent.run(
+    return await run_within_limits(
+        runtime.ticket_agent,
+        runtime.settings,
         ticket_prompt(ticket=ticket, client=client, plan=plan),
         deps=deps,
-        usage_limits=UsageLimits(request_limit=runtime.settings.agent_max_model_requests),
     )
-    return stages.summarise_agent_result(result.output, result.usage, result.all_messages())
+
+
+async def run_within_limits(
+    agent: Any, settings: Any, prompt: str | None, *, deps: Any, **run_args: Any
+) -> dict[str, Any]:
+    """The agent run as a result dict; a limit (requests, tool calls, wall time) ends it cleanly."""
+    usage = RunUsage()
+    history = len(run_args.get("message_history") or ())
+    with capture_run_messages() as messages:
+        try:
+            result = await asyncio.wait_for(
+                agent.run(prompt, deps=deps, usage_limits=usage_limits(settings), usage=usage, **run_args),
+                timeout=settings.agent_max_run_seconds,
+            )
+        except UsageLimitExceeded as exc:
+            return stages.limited_result(usage_limit_hit(exc, settings), usage, messages[history:])
+        except TimeoutError:
+            return stages.limited_result(wall_time_hit(settings), usage, messages[history:])
+    # Cost of this run's own responses only: a resumed run's history was paid for before the pause.
+    summary = stages.summarise_agent_result(result.output, result.usage, result.new_messages())
+    if summary["pending"]:
+        summary["messages_json"] = ModelMessagesTypeAdapter.dump_json(result.all_messages()).decode()
+    return summary
 
 
 __all__ = ["TICKET_QUEUE", "enqueue_ticket_run", "ticket_run_workflow"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from connectors.ticket_actions import ticket_view
-from core.domain import ClientInfo, Ticket
+from core.domain import AgentMode, ClientInfo, Ticket
 from core.fencing import UNTRUSTED_RULE
 from workflows.plan import PlannedStep, render_plan
 
@@ -23,6 +23,16 @@ NO_WORKFLOW_PLAN = (
 )
 
 
+MODE_TEXT = {
+    AgentMode.PLAN: (
+        "Mode: PLAN. This client has not switched Deskhand to execute: you may only read (the tools offered "
+        "are read-only). Diagnose the ticket and reply with the plan a technician should carry out, step by "
+        "step, naming the tools that would do it. Change nothing."
+    ),
+    AgentMode.EXECUTE: "Mode: EXECUTE. Carry the plan out with the tools offered, under the tool policies.",
+}
+
+
 def ticket_prompt(*, ticket: Ticket, client: ClientInfo, plan: Sequence[PlannedStep]) -> str:
     view = ticket_view(ticket)
     notes = "\n".join(
@@ -31,6 +41,7 @@ def ticket_prompt(*, ticket: Ticket, client: ClientInfo, plan: Sequence[PlannedS
     )
     plan_text = render_plan(plan) if plan else NO_WORKFLOW_PLAN
     return (
+        f"{MODE_TEXT[client.agent_mode]}\n\n"
         f"Client: {client.name}\n"
         f"Ticket #{ticket.number} | status: {ticket.status} | board: {ticket.board} | "
         f"priority: {ticket.priority} | company: {ticket.company.name}\n"

@@ -15,13 +15,13 @@ from typing import Any
 from dbos import DBOS, SetWorkflowID
 from pydantic_ai import DeferredToolResults, ToolApproved, ToolDenied
 from pydantic_ai.messages import ModelMessagesTypeAdapter
-from pydantic_ai.usage import UsageLimits
 from sqlalchemy import select
 
 from agent import activity_store as store
 from agent.approval_tables import RunHistory
 from agent.approvals import ApprovalStatus, decisions_for, expire_overdue, history_for
-from agent.pipeline import TICKET_QUEUE, _psa_transient, failure_reason, retrying_step
+from agent.pipeline import TICKET_QUEUE, _psa_transient, failure_reason, retrying_step, run_within_limits
+from agent.run_limits import LIMITED
 from agent.runtime import get_runtime
 from agent.stages import (
     NOTE_HEADER,
@@ -34,7 +34,6 @@ from agent.stages import (
     open_approvals,
     policies_for,
     post_note,
-    summarise_agent_result,
 )
 from agent.tables import TicketEvent, ToolCall
 from core.clock import system_clock
@@ -116,15 +115,14 @@ async def approval_resume_workflow(run_id: int, round_number: int) -> str:
             {"name": "deskhand.resume_history"}, _history_json, run_id, round_number
         )
         deps = await agent_deps(run_id, ticket=ticket, client=client, policies=policies)
-        result = await runtime.ticket_agent.run(
+        summary = await run_within_limits(
+            runtime.ticket_agent,
+            runtime.settings,
+            None,
+            deps=deps,
             message_history=ModelMessagesTypeAdapter.validate_json(history),
             deferred_tool_results=deferred_results(decisions),
-            deps=deps,
-            usage_limits=UsageLimits(request_limit=runtime.settings.agent_max_model_requests),
         )
-        summary = summarise_agent_result(result.output, result.usage, result.new_messages())
-        if summary["pending"]:
-            summary["messages_json"] = ModelMessagesTypeAdapter.dump_json(result.all_messages()).decode()
         await DBOS.run_step_async(
             retrying_step("deskhand.resume_finish", transient=_psa_transient),
             finish_round,
@@ -134,6 +132,8 @@ async def approval_resume_workflow(run_id: int, round_number: int) -> str:
             summary,
             decisions,
         )
+        if summary.get("limited"):
+            return LIMITED
         return "waiting_approval" if summary["pending"] else "succeeded"
     except Exception as exc:  # every failure ends visibly in Activity
         await DBOS.run_step_async({"name": "deskhand.fail"}, fail, run_id, failure_reason(exc))
@@ -181,6 +181,8 @@ async def finish_round(
             cost_usd=result["cost_usd"],
         )
         status = "waiting_approval" if result["pending"] else "succeeded"
+        if result.get("limited"):
+            status = LIMITED
         run.outcome = outcome
         run.pending_approvals = [
             {**call, "args": _shown_args(runtime.actions, call["tool_name"], call["args"])}

@@ -17,14 +17,15 @@ from agent.approvals import open_requests
 from agent.deps import AgentDeps
 from agent.past_tickets import ClientPastTickets
 from agent.policy import PolicySet, load_policies
+from agent.run_limits import LIMITED, LimitHit, budget_hit
 from agent.runtime import get_runtime
 from agent.tables import MatchDecision, NotePosted, Run, TicketEvent, ToolCall
 from agent.tenant import available_actions, directory_for, tenant_health
 from agent.tools import masked_args
 from connectors.base import Action, PsaConnector
-from core.clients import resolve_client
+from core.clients import info_of, resolve_client
 from core.clock import system_clock
-from core.domain import ClientInfo, Ticket
+from core.domain import AgentMode, ClientInfo, Ticket
 from core.errors import NotFoundError
 from core.integration_store import load_integration
 from core.llm_cost import conversation_cost
@@ -130,7 +131,12 @@ async def load_ticket(run_id: int) -> Loaded:
             await store.set_event_status(session, event, "suppressed", reason)
             await session.delete(run)
             return Loaded(ticket=None, client=None, suppressed_reason=reason)
-        client = await resolve_client(session, integration_id=run.integration_id, company=ticket.company)
+        client = await resolve_client(
+            session,
+            integration_id=run.integration_id,
+            company=ticket.company,
+            new_mode=AgentMode(runtime.settings.new_client_mode),
+        )
         run.client_id = client.id
         run.ticket_number = ticket.number
         run.ticket_summary = ticket.summary[:500]
@@ -278,13 +284,49 @@ async def agent_deps(run_id: int, *, ticket: Ticket, client: ClientInfo, policie
         client=client,
         ticket=ticket,
         psa=await _psa_for(integration_id),
-        actions=available_actions(runtime.actions, directory=directory, health=health),
+        actions=offered_in_mode(
+            available_actions(runtime.actions, directory=directory, health=health), client.agent_mode
+        ),
         policies=policies,
         directory=directory,
         past_tickets=ClientPastTickets(runtime.ticket_index, runtime.embedder, client_id=client.id)
         if runtime.ticket_index is not None and runtime.embedder is not None
         else None,
     )
+
+
+def limited_result(hit: LimitHit, usage: RunUsage | None, messages: Sequence[ModelMessage]) -> dict[str, Any]:
+    return {
+        "text": hit.outcome(),
+        "pending": [],
+        "messages_json": None,
+        "limited": hit.limit,
+        "requests": usage.requests if usage else 0,
+        "input_tokens": usage.input_tokens if usage else 0,
+        "output_tokens": usage.output_tokens if usage else 0,
+        "cost_usd": conversation_cost(messages),
+    }
+
+
+async def check_budget(run_id: int, client: ClientInfo) -> LimitHit | None:
+    """The client's monthly model budget, checked before any model call of the run."""
+    async with get_runtime().db.session() as session:
+        hit = await budget_hit(
+            session,
+            client_id=client.id,
+            client_name=client.name,
+            budget_usd=client.monthly_budget_usd,
+            now=system_clock(),
+            exclude_run_id=run_id,
+        )
+    return hit
+
+
+def offered_in_mode(actions: dict[str, Action], mode: AgentMode) -> dict[str, Action]:
+    """Plan mode offers read tools only: the model can look, and its answer becomes the plan note."""
+    if mode is AgentMode.EXECUTE:
+        return actions
+    return {name: action for name, action in actions.items() if not action.writes}
 
 
 def summarise_agent_result(output: Any, usage: RunUsage, messages: Sequence[ModelMessage]) -> dict[str, Any]:
@@ -313,6 +355,8 @@ async def finish(run_id: int, ticket: Ticket, result: dict[str, Any], *, plan_te
     (the plan alone is in Activity from the start)."""
     runtime = get_runtime()
     status = "waiting_approval" if result["pending"] else "succeeded"
+    if result.get("limited"):
+        status = LIMITED
     outcome = result["text"] or "(no summary)"
     if result["pending"]:
         outcome = await open_approvals(run_id, ticket, result)
@@ -383,7 +427,7 @@ async def client_info(session: Any, client_id: int | None) -> ClientInfo:
     client = await session.get(Client, client_id) if client_id is not None else None
     if client is None:
         raise NotFoundError(f"client {client_id} does not exist")
-    return ClientInfo(id=client.id, name=client.name, m365_tenant_id=client.m365_tenant_id)
+    return info_of(client)
 
 
 def _shown_args(actions: Sequence[Action], tool_name: str, args: dict[str, Any]) -> dict[str, Any]:

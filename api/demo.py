@@ -25,6 +25,7 @@ from api.app import create_app
 from connectors.sandbox import TENANT_BY_COMPANY, SandboxStore, encode, signature_headers, ticket_event
 from connectors.sandbox.seed import COMPANIES as SANDBOX_COMPANIES
 from core.clients import create_client
+from core.domain import AgentMode
 from core.errors import ConflictError
 from core.integration_store import create_integration, list_integrations, load_integration
 from core.settings import Settings
@@ -37,7 +38,7 @@ logger = logging.getLogger("deskhand.demo")
 
 DEMO_STORE = "demo"
 DEMO_INTEGRATION = "Sandbox PSA (demo)"
-FINAL = {"succeeded", "failed", "suppressed", "ignored", "waiting_approval", "waiting_llm"}
+FINAL = {"succeeded", "failed", "suppressed", "ignored", "waiting_approval", "waiting_llm", "limited"}
 WRITE_TOOLS = (
     "m365_create_user",
     "m365_assign_license",
@@ -114,6 +115,7 @@ async def connect_sandbox_tenants(session: AsyncSession, psa_integration_id: int
                 name=company.name,
                 m365_tenant_id=TENANT_BY_COMPANY[company.id],
                 companies=[(psa_integration_id, company.id)],
+                mode=AgentMode.EXECUTE,  # the demo shows the agent acting; writes still wait for approval
             )
         except ConflictError:
             continue  # set up by an earlier demo run

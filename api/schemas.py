@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.policy import ToolMode
+from core.domain import AgentMode
 
 
 class IntegrationCreate(BaseModel):
@@ -57,6 +58,8 @@ class ClientRead(BaseModel):
     id: int
     name: str
     m365_tenant_id: str | None
+    agent_mode: AgentMode = Field(description="plan: read and write one plan note; execute: act under policy")
+    monthly_budget_usd: float | None = Field(description="Model cost allowed per calendar month; null = none")
     created_at: datetime
 
 
@@ -76,10 +79,18 @@ class ClientCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     m365_tenant_id: str | None = Field(default=None, pattern=TENANT_ID_PATTERN)
     psa_companies: list[PsaCompanyRef] = Field(default=[], description="PSA companies that are this client")
+    agent_mode: AgentMode | None = Field(
+        default=None, description="Default: the MSP's DESKHAND_NEW_CLIENT_MODE"
+    )
+    monthly_budget_usd: float | None = Field(default=None, ge=0)
 
 
 class ClientUpdate(BaseModel):
+    """Admins only; every change is audited with who, when, before and after."""
+
     name: str | None = Field(default=None, min_length=1, max_length=200)
+    agent_mode: AgentMode | None = None
+    monthly_budget_usd: float | None = Field(default=None, ge=0, description="null removes the budget")
     m365_tenant_id: str | None = Field(
         default=None, pattern=TENANT_ID_PATTERN, description="Entra tenant id (GUID); null disconnects"
     )
@@ -88,6 +99,9 @@ class ClientUpdate(BaseModel):
 class PolicyUpdate(BaseModel):
     mode: ToolMode
     client_id: int | None = None
+    confirm_destructive: bool = Field(
+        default=False, description="Required to let a destructive tool run without approval (admins only)"
+    )
 
 
 class PolicyRead(BaseModel):

@@ -6,13 +6,29 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.domain import ClientInfo, CompanyRef
+from core.domain import AgentMode, ClientInfo, CompanyRef
 from core.errors import ConflictError
 from core.tables import Client, ClientPsaCompany
 
 
-async def resolve_client(session: AsyncSession, *, integration_id: int, company: CompanyRef) -> ClientInfo:
-    """The client mapped to this PSA company, created on first sight of the company."""
+def info_of(row: Client) -> ClientInfo:
+    return ClientInfo(
+        id=row.id,
+        name=row.name,
+        m365_tenant_id=row.m365_tenant_id,
+        agent_mode=AgentMode(row.agent_mode),
+        monthly_budget_usd=row.monthly_budget_usd,
+    )
+
+
+async def resolve_client(
+    session: AsyncSession,
+    *,
+    integration_id: int,
+    company: CompanyRef,
+    new_mode: AgentMode = AgentMode.PLAN,
+) -> ClientInfo:
+    """The client mapped to this PSA company, created on first sight of the company (in ``new_mode``)."""
     found = await _mapped_client(
         session, integration_id=integration_id, company_external_id=company.external_id
     )
@@ -20,7 +36,7 @@ async def resolve_client(session: AsyncSession, *, integration_id: int, company:
         return found
     try:
         async with session.begin_nested():
-            client = Client(name=company.name)
+            client = Client(name=company.name, agent_mode=new_mode.value)
             session.add(client)
             await session.flush()
             session.add(
@@ -39,7 +55,7 @@ async def resolve_client(session: AsyncSession, *, integration_id: int, company:
         )
         assert raced is not None
         return raced
-    return ClientInfo(id=client.id, name=client.name, m365_tenant_id=client.m365_tenant_id)
+    return info_of(client)
 
 
 async def _mapped_client(
@@ -57,7 +73,7 @@ async def _mapped_client(
     ).scalar_one_or_none()
     if row is None:
         return None
-    return ClientInfo(id=row.id, name=row.name, m365_tenant_id=row.m365_tenant_id)
+    return info_of(row)
 
 
 async def create_client(
@@ -66,6 +82,8 @@ async def create_client(
     name: str,
     m365_tenant_id: str | None,
     companies: list[tuple[int, str]],
+    mode: AgentMode = AgentMode.PLAN,
+    monthly_budget_usd: float | None = None,
 ) -> Client:
     """A client set up ahead of its first ticket, mapped to its PSA companies (integration id, company id)."""
     for integration_id, company_external_id in companies:
@@ -77,7 +95,9 @@ async def create_client(
                 f"PSA company {company_external_id} of integration {integration_id} already belongs to "
                 f"client {taken.id} ({taken.name})"
             )
-    client = Client(name=name, m365_tenant_id=m365_tenant_id)
+    client = Client(
+        name=name, m365_tenant_id=m365_tenant_id, agent_mode=mode.value, monthly_budget_usd=monthly_budget_usd
+    )
     session.add(client)
     await session.flush()
     for integration_id, company_external_id in companies:

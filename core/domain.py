@@ -253,9 +253,19 @@ class WebhookRegistration(Frozen):
     )
 
 
+class AgentMode(StrEnum):
+    """Plan: read tools only, then one internal note with the diagnosis and the plan. Execute: the plan's
+    actions too, under tool policy."""
+
+    PLAN = "plan"
+    EXECUTE = "execute"
+
+
 class ClientInfo(Frozen):
     """What the pipeline knows of the ticket's client (our row, not the PSA's company)."""
 
     id: int
     name: str
     m365_tenant_id: str | None = None
+    agent_mode: AgentMode = AgentMode.PLAN
+    monthly_budget_usd: float | None = None

@@ -53,6 +53,13 @@ class Settings(BaseSettings):
     run_budget_window_hours: int = Field(default=24, ge=1)
     worker_concurrency: int = Field(default=4, ge=1, le=64)
     agent_max_model_requests: int = Field(default=12, ge=1)
+    agent_max_tool_calls: int = Field(default=20, ge=1, description="Tool calls allowed per run")
+    agent_max_run_seconds: float = Field(default=300.0, gt=0, description="Wall time allowed per agent run")
+    new_client_mode: str = Field(
+        default="plan",
+        pattern="^(plan|execute)$",
+        description="Mode of a client first seen on a ticket: plan (read, one plan note) or execute",
+    )
     approval_ttl_minutes: int = Field(
         default=24 * 60, ge=1, description="How long an approval request waits before it counts as denied"
     )

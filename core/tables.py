@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.clock import system_clock
@@ -31,6 +31,9 @@ class Client(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     m365_tenant_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # plan: read tools only, then one note with the diagnosis and plan; execute: the plan's actions too.
+    agent_mode: Mapped[str] = mapped_column(String(16), default="plan", server_default="plan")
+    monthly_budget_usd: Mapped[float | None] = mapped_column(Float, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=system_clock)
 
 

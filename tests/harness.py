@@ -23,7 +23,7 @@ from evals.fakes.connectwise import FakeConnectWise
 from evals.fakes.llm import LLM_BASE, LLM_MODEL, ScriptedLLM
 
 Handle = Callable[[str, str, dict[str, str], bytes], tuple[int, Any]]
-FINAL = {"succeeded", "failed", "suppressed", "ignored", "waiting_approval", "waiting_llm"}
+FINAL = {"succeeded", "failed", "suppressed", "ignored", "waiting_approval", "waiting_llm", "limited"}
 
 
 def make_settings(
@@ -37,6 +37,8 @@ def make_settings(
         "llm_api_key": SecretStr("sk-test-not-a-real-key") if llm else None,
         "step_retry_interval_seconds": 0.01,
         "queue_polling_interval_seconds": 0.05,
+        # Most tests exercise the agent's actions; Plan mode (the product default) has its own tests.
+        "new_client_mode": "execute",
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -6,9 +6,10 @@ from fastapi import APIRouter, status
 from sqlalchemy import select
 
 from api.auth import AdminDep
-from api.deps import SessionDep
+from api.deps import RuntimeDep, SessionDep
 from api.schemas import ClientCreate, ClientList, ClientRead, ClientUpdate
 from core.clients import create_client
+from core.domain import AgentMode
 from core.errors import NotFoundError
 from core.tables import Client
 from core.users import record_audit
@@ -30,13 +31,17 @@ async def _client(session: SessionDep, client_id: int) -> Client:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-async def create(data: ClientCreate, principal: AdminDep, session: SessionDep) -> ClientRead:
+async def create(
+    data: ClientCreate, principal: AdminDep, session: SessionDep, runtime: RuntimeDep
+) -> ClientRead:
     """Set a client up before its first ticket: its PSA companies and its Microsoft 365 tenant."""
     row = await create_client(
         session,
         name=data.name,
         m365_tenant_id=data.m365_tenant_id.lower() if data.m365_tenant_id else None,
         companies=[(c.integration_id, c.company_external_id) for c in data.psa_companies],
+        mode=data.agent_mode or AgentMode(runtime.settings.new_client_mode),
+        monthly_budget_usd=data.monthly_budget_usd,
     )
     await record_audit(session, principal, "client.created", "client", row.id, {"name": row.name})
     return ClientRead.model_validate(row)

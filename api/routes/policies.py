@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from agent.policy import DEFAULT_MODE, list_policies, load_policies, set_policy
+from agent.policy import DEFAULT_MODE, ToolMode, list_policies, load_policies, set_policy
 from api.auth import AdminDep
 from api.deps import RuntimeDep, SessionDep
 from api.schemas import PolicyList, PolicyRead, PolicyUpdate, ToolRead
-from core.errors import NotFoundError
+from connectors.base import Risk
+from core.errors import NotFoundError, ValidationFailed
 from core.users import record_audit
 
 router = APIRouter(prefix="/policies", tags=["policies"])
@@ -39,6 +40,12 @@ async def put_policy(
     action = next((a for a in runtime.actions if a.name == tool_name), None)
     if action is None:
         raise NotFoundError(f"no tool named '{tool_name}'")
+    if action.risk is Risk.DESTRUCTIVE and data.mode is ToolMode.AUTO and not data.confirm_destructive:
+        raise ValidationFailed(
+            f"{tool_name} is destructive: letting it run without a technician's approval needs an "
+            "explicit confirm_destructive=true",
+            code="destructive_needs_confirmation",
+        )
     before = (await load_policies(session, client_id=data.client_id)).mode_for(action)
     row = await set_policy(session, tool_name=tool_name, mode=data.mode, client_id=data.client_id)
     await record_audit(
@@ -47,6 +54,12 @@ async def put_policy(
         "policy.changed",
         "tool_policy",
         tool_name,
-        {"tool": tool_name, "client_id": data.client_id, "before": before.value, "after": data.mode.value},
+        {
+            "tool": tool_name,
+            "client_id": data.client_id,
+            "before": before.value,
+            "after": data.mode.value,
+            "destructive_confirmed": data.confirm_destructive,
+        },
     )
     return PolicyRead.model_validate(row)

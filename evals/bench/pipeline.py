@@ -174,6 +174,7 @@ async def run(args: argparse.Namespace) -> bool:
                 "llm_api_key": "sk-bench-not-a-real-key",
                 "worker_concurrency": str(args.worker_concurrency),
                 "queue_polling_interval_seconds": str(args.queue_polling_interval),
+                "new_client_mode": "execute",  # the scripted agent's status change must run
             },
         )
         progress("deskhand: creating an API token (migrates the database)")

@@ -35,7 +35,7 @@ _STARTED = time.monotonic()
 
 # Event statuses after which nothing more happens to the event without a person (see agent/stages.py).
 TERMINAL_EVENT_STATUSES = frozenset(
-    {"succeeded", "failed", "suppressed", "ignored", "waiting_approval", "waiting_llm"}
+    {"succeeded", "failed", "suppressed", "ignored", "waiting_approval", "waiting_llm", "limited"}
 )
 
 

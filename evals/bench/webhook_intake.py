@@ -192,6 +192,7 @@ async def bench_deskhand(
             "llm_api_key": "sk-bench-not-a-real-key",
             "worker_concurrency": str(args.worker_concurrency),
             "queue_polling_interval_seconds": "0.2",
+            "new_client_mode": "execute",
         }
     env = deskhand_env(data_dir, settings)
     progress("deskhand: creating an API token (migrates the database)")
