@@ -17,6 +17,7 @@ from pydantic_ai.messages import ModelMessagesTypeAdapter
 from pydantic_ai.usage import RunUsage
 
 from agent import stages
+from agent.note_decisions import apply_note_decisions
 from agent.past_tickets import index_closed_ticket
 from agent.policy import PolicySet
 from agent.prompts import ticket_prompt
@@ -84,6 +85,15 @@ async def ticket_run_workflow(event_id: int, attempt: int, manual: bool) -> str:
         if loaded.ticket is None or loaded.client is None:
             return "suppressed"
         ticket, client = loaded.ticket, loaded.client
+        decision = await DBOS.run_step_async(
+            {"name": "deskhand.note_decisions"}, apply_note_decisions, run_id, ticket
+        )
+        if decision.handled:
+            from agent.resume import enqueue_resume  # resume builds on this module
+
+            for paused_run, round_number in decision.resume:
+                await enqueue_resume(paused_run, round_number)
+            return "suppressed"
         over_budget = await DBOS.run_step_async(
             {"name": "deskhand.budget"}, stages.check_budget, run_id, client
         )
