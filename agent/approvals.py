@@ -157,7 +157,8 @@ async def decide(
     if edited_args is not None:
         row.edited_args = _checked_args(action, edited_args)
     if two_person_destructive and action.risk is Risk.DESTRUCTIVE:
-        if row.first_approver is None:
+        # An edit restarts the count: the first approver did not see these arguments.
+        if row.first_approver is None or edited_args is not None:
             row.first_approver_id, row.first_approver = approver.user_id, approver.name
             await session.flush()
             return Decided(approval=row, round_complete=False, waiting_for_second=True)
