@@ -191,6 +191,7 @@ async def test_roles_gate_changes_tokens_carry_their_users_role_and_the_audit_sh
         "client_id": None,
         "before": "approval",
         "after": "auto",
+        "destructive_confirmed": False,
     }
 
     assert demoted.status_code == 200 and demoted_me["role"] == "viewer"  # the token follows its user

@@ -42,6 +42,7 @@ def _env(data_dir: Path, server: FakeVendorServer) -> dict[str, str]:
         DESKHAND_LLM_API_KEY="sk-test-not-a-real-key",
         DESKHAND_QUEUE_POLLING_INTERVAL_SECONDS="0.1",
         DESKHAND_STEP_RETRY_INTERVAL_SECONDS="0.05",
+        DESKHAND_NEW_CLIENT_MODE="execute",  # the scripted status change must run
         LITELLM_LOCAL_MODEL_COST_MAP="True",
     )
     return env
