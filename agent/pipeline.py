@@ -20,6 +20,7 @@ from agent import stages
 from agent.note_decisions import apply_note_decisions
 from agent.past_tickets import index_closed_ticket
 from agent.policy import PolicySet
+from agent.prompt_layers import run_instructions
 from agent.prompts import ticket_prompt
 from agent.run_limits import LIMITED, usage_limit_hit, usage_limits, wall_time_hit
 from agent.runtime import get_runtime
@@ -155,7 +156,14 @@ async def _run_agent(
 async def run_within_limits(
     agent: Any, settings: Any, prompt: str | None, *, deps: Any, **run_args: Any
 ) -> dict[str, Any]:
-    """The agent run as a result dict; a limit (requests, tool calls, wall time) ends it cleanly."""
+    """The agent run as a result dict; a limit (requests, tool calls, wall time) ends it cleanly.
+
+    The MSP's and the client's prompt layers are read for every run and resume (instructions are not in
+    the saved history) and passed as run-time instructions, after the agent's base instructions."""
+    if "instructions" not in run_args:
+        run_args["instructions"] = await DBOS.run_step_async(
+            {"name": "deskhand.prompt_layers"}, run_instructions, deps.client.id
+        )
     usage = RunUsage()
     history = len(run_args.get("message_history") or ())
     with capture_run_messages() as messages:

@@ -21,6 +21,7 @@ from agent.run_limits import LIMITED, LimitHit, budget_hit
 from agent.runtime import get_runtime
 from agent.tables import MatchDecision, NotePosted, Run, TicketEvent, ToolCall
 from agent.tenant import available_actions, directory_for, tenant_health
+from agent.time_entries import with_time_entry
 from agent.tools import masked_args
 from connectors.base import Action, PsaConnector
 from core.clients import info_of, resolve_client
@@ -354,12 +355,16 @@ async def finish(run_id: int, ticket: Ticket, result: dict[str, Any], *, plan_te
     """One internal note with the plan and the outcome: a triage-only run then costs one note write
     (the plan alone is in Activity from the start)."""
     runtime = get_runtime()
+    # A workflow with log_time: the time entry is logged now, or waits for approval in this pause.
+    result = await with_time_entry(run_id, ticket, result, psa_for=_psa_for)
     status = "waiting_approval" if result["pending"] else "succeeded"
     if result.get("limited"):
         status = LIMITED
     outcome = result["text"] or "(no summary)"
     if result["pending"]:
         outcome = await open_approvals(run_id, ticket, result)
+        if result.get("done_text"):  # what the run did before pausing for the time entry's approval
+            outcome = f"{result['done_text']}\n\n{outcome}"
     note = f"{plan_text}\n\nOutcome:\n{outcome}"
     await post_note(run_id, ticket=ticket, text=note, purpose="summary")
     async with runtime.db.write_session() as session:

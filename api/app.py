@@ -22,6 +22,7 @@ from api.routes import (
     integrations,
     m365,
     policies,
+    prompts,
     users,
     workflow_drafts,
     workflows,
@@ -94,6 +95,7 @@ def create_app(
         activity.router,
         approvals.router,
         policies.router,
+        prompts.router,
         users.router,
         audit.router,
     )

@@ -52,6 +52,11 @@ class WebhookRegistrationRead(BaseModel):
     instructions: list[str]
 
 
+_WORK_TYPE_DOC = "Work type / billing code (by name, as the PSA shows it) of the time entries Deskhand logs"
+_BILLABLE_DOC = "Whether the time entries Deskhand logs for this client are billable"
+_MEMBER_DOC = "PSA member/resource the time is attributed to (name or identifier); null = Deskhand's own"
+
+
 class ClientRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -60,6 +65,9 @@ class ClientRead(BaseModel):
     m365_tenant_id: str | None
     agent_mode: AgentMode = Field(description="plan: read and write one plan note; execute: act under policy")
     monthly_budget_usd: float | None = Field(description="Model cost allowed per calendar month; null = none")
+    time_work_type: str | None = Field(description=_WORK_TYPE_DOC)
+    time_billable: bool = Field(description=_BILLABLE_DOC)
+    time_member: str | None = Field(description=_MEMBER_DOC)
     created_at: datetime
 
 
@@ -83,6 +91,9 @@ class ClientCreate(BaseModel):
         default=None, description="Default: the MSP's DESKHAND_NEW_CLIENT_MODE"
     )
     monthly_budget_usd: float | None = Field(default=None, ge=0)
+    time_work_type: str | None = Field(default=None, min_length=1, max_length=100, description=_WORK_TYPE_DOC)
+    time_billable: bool = Field(default=False, description=_BILLABLE_DOC)
+    time_member: str | None = Field(default=None, min_length=1, max_length=100, description=_MEMBER_DOC)
 
 
 class ClientUpdate(BaseModel):
@@ -94,6 +105,9 @@ class ClientUpdate(BaseModel):
     m365_tenant_id: str | None = Field(
         default=None, pattern=TENANT_ID_PATTERN, description="Entra tenant id (GUID); null disconnects"
     )
+    time_work_type: str | None = Field(default=None, min_length=1, max_length=100, description=_WORK_TYPE_DOC)
+    time_billable: bool | None = Field(default=None, description=_BILLABLE_DOC)
+    time_member: str | None = Field(default=None, min_length=1, max_length=100, description=_MEMBER_DOC)
 
 
 class PolicyUpdate(BaseModel):

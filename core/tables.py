@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.clock import system_clock
@@ -34,6 +34,11 @@ class Client(Base):
     # plan: read tools only, then one note with the diagnosis and plan; execute: the plan's actions too.
     agent_mode: Mapped[str] = mapped_column(String(16), default="plan", server_default="plan")
     monthly_budget_usd: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # Time entries the agent logs for this client (workflows with log_time): the PSA work type by name,
+    # billable or not, and the PSA member/resource the time is attributed to (None: Deskhand's own).
+    time_work_type: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    time_billable: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    time_member: Mapped[str | None] = mapped_column(String(100), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=system_clock)
 
 

@@ -27,6 +27,10 @@ KIND_NAMES = {
 }
 
 _REQUIRES_DOC = "Integrations needed besides those the instructions' tools imply"
+_LOG_TIME_DOC = (
+    "Log the agent's work on a matched ticket as a time entry (work type, billable and member from the "
+    "client's settings), through the log_time tool and its policy"
+)
 
 
 class WorkflowCreate(BaseModel):
@@ -36,6 +40,7 @@ class WorkflowCreate(BaseModel):
     status: WorkflowStatus = WorkflowStatus.DRAFT
     client_id: int | None = Field(default=None, description="None = shared across all clients")
     requires: list[IntegrationKind] = Field(default_factory=list, description=_REQUIRES_DOC)
+    log_time: bool = Field(default=False, description=_LOG_TIME_DOC)
 
 
 class WorkflowUpdate(BaseModel):
@@ -47,6 +52,7 @@ class WorkflowUpdate(BaseModel):
     status: WorkflowStatus | None = None
     client_id: int | None = None
     requires: list[IntegrationKind] | None = Field(default=None, description=_REQUIRES_DOC)
+    log_time: bool | None = Field(default=None, description=_LOG_TIME_DOC)
     base_version: int | None = Field(
         default=None, description="The version this edit was made from; a stale one is refused with 409"
     )
@@ -63,6 +69,7 @@ class WorkflowRead(BaseModel):
     missing_integrations: list[IntegrationKind] = Field(
         description="Required but not connected for its scope: it cannot be activated until they are"
     )
+    log_time: bool = Field(default=False, description=_LOG_TIME_DOC)
     version: int
     created_at: datetime
     updated_at: datetime
@@ -82,6 +89,7 @@ class VersionRead(BaseModel):
     status: WorkflowStatus
     client_id: int | None
     requires: list[IntegrationKind]
+    log_time: bool = False
     saved_at: datetime
 
 

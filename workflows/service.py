@@ -29,7 +29,7 @@ from workflows.tables import Workflow, WorkflowVersion
 from workflows.tool_refs import unknown_tools
 
 _TOOL_NAMES = frozenset(action.name for action in ALL_ACTIONS)
-_CONTENT_FIELDS = ("title", "trigger", "instructions", "status", "client_id", "requires")
+_CONTENT_FIELDS = ("title", "trigger", "instructions", "status", "client_id", "requires", "log_time")
 
 
 async def create_workflow(
@@ -169,6 +169,7 @@ def read_with(row: Workflow, connected: Connected) -> WorkflowRead:
         client_id=row.client_id,
         requires=needed,
         missing_integrations=missing_kinds(needed, connected),
+        log_time=row.log_time,
         version=row.version,
         created_at=row.created_at,
         updated_at=row.updated_at,
@@ -191,6 +192,8 @@ def _clean(fields: dict[str, Any]) -> dict[str, Any]:
     """Trimmed text, enum values as plain strings, requires as a sorted distinct list."""
     cleaned: dict[str, Any] = {}
     for name, value in fields.items():
+        if name == "log_time" and value is None:
+            continue  # an explicit null leaves the flag as it is
         if name == "requires":
             value = sorted({IntegrationKind(kind).value for kind in value or ()})
         elif isinstance(value, WorkflowStatus):
@@ -239,6 +242,7 @@ def _record_version(session: AsyncSession, row: Workflow) -> None:
             status=row.status,
             client_id=row.client_id,
             requires=list(row.requires),
+            log_time=row.log_time,
             saved_at=row.updated_at,
         )
     )

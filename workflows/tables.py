@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.clock import system_clock
@@ -25,6 +25,8 @@ class Workflow(Base):
     )
     # Integration kinds ("psa", "m365") the workflow needs besides those its instructions' tools imply.
     requires: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Log the agent's work on a matched ticket as a time entry (agent/time_entries.py).
+    log_time: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     version: Mapped[int] = mapped_column(Integer, default=1)
     # The trigger embedded on save (float32 bytes) and the embedder that made it, for the shortlist.
     trigger_vector: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
@@ -48,6 +50,7 @@ class WorkflowVersion(Base):
     status: Mapped[str] = mapped_column(String(16))
     client_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     requires: Mapped[list[str]] = mapped_column(JSON, default=list)
+    log_time: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=system_clock)
 
 

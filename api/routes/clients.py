@@ -15,6 +15,7 @@ from core.tables import Client
 from core.users import record_audit
 
 router = APIRouter(prefix="/clients", tags=["clients"])
+NOT_NULL_FIELDS = frozenset({"name", "agent_mode", "time_billable"})  # explicit null: left as is
 
 
 @router.get("")
@@ -43,6 +44,12 @@ async def create(
         mode=data.agent_mode or AgentMode(runtime.settings.new_client_mode),
         monthly_budget_usd=data.monthly_budget_usd,
     )
+    row.time_work_type, row.time_billable, row.time_member = (
+        data.time_work_type,
+        data.time_billable,
+        data.time_member,
+    )
+    await session.flush()
     await record_audit(session, principal, "client.created", "client", row.id, {"name": row.name})
     return ClientRead.model_validate(row)
 
@@ -59,6 +66,8 @@ async def update_client(
     row = await _client(session, client_id)
     changes: dict[str, dict[str, object]] = {}
     for field, value in data.model_dump(exclude_unset=True).items():
+        if field in NOT_NULL_FIELDS and value is None:
+            continue  # an explicit null leaves a yes/no setting as it is
         if getattr(row, field) != value:
             changes[field] = {"before": getattr(row, field), "after": value}
         setattr(row, field, value)

@@ -9,6 +9,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
 import agent.approval_tables
+import agent.prompt_layers
 import agent.tables
 import core.tables
 import core.users
