@@ -27,9 +27,9 @@ from agent.stages import (
     NOTE_HEADER,
     _psa_for,
     _run,
-    _shown_args,
     agent_deps,
     client_info,
+    close_run,
     fail,
     open_approvals,
     policies_for,
@@ -172,39 +172,7 @@ async def finish_round(
         )
         if history is not None:
             history.resumed_at = system_clock()
-        run = await _run(session, run_id)
-        store.add_usage(
-            run,
-            requests=result["requests"],
-            input_tokens=result["input_tokens"],
-            output_tokens=result["output_tokens"],
-            cost_usd=result["cost_usd"],
-        )
-        status = "waiting_approval" if result["pending"] else "succeeded"
-        if result.get("limited"):
-            status = LIMITED
-        run.outcome = outcome
-        run.pending_approvals = [
-            {**call, "args": _shown_args(runtime.actions, call["tool_name"], call["args"])}
-            for call in result["pending"]
-        ] or None
-        run.status = status
-        run.finished_at = system_clock()
-        event = await session.get(TicketEvent, run.event_id)
-        assert event is not None
-        await store.set_event_status(session, event, status, None)
-        for call in result["pending"]:
-            await store.record_tool_call(
-                session,
-                run_id=run_id,
-                tool_call_id=call["tool_call_id"],
-                tool_name=call["tool_name"],
-                risk=next((a.risk.value for a in runtime.actions if a.name == call["tool_name"]), "write"),
-                args=_shown_args(runtime.actions, call["tool_name"], call["args"]),
-                status="awaiting_approval",
-                result=None,
-                duration_ms=None,
-            )
+        await close_run(session, await _run(session, run_id), result, outcome=outcome)
 
 
 async def expire_and_resume() -> int:

@@ -357,9 +357,6 @@ async def finish(run_id: int, ticket: Ticket, result: dict[str, Any], *, plan_te
     runtime = get_runtime()
     # A workflow with log_time: the time entry is logged now, or waits for approval in this pause.
     result = await with_time_entry(run_id, ticket, result, psa_for=_psa_for)
-    status = "waiting_approval" if result["pending"] else "succeeded"
-    if result.get("limited"):
-        status = LIMITED
     outcome = result["text"] or "(no summary)"
     if result["pending"]:
         outcome = await open_approvals(run_id, ticket, result)
@@ -369,37 +366,46 @@ async def finish(run_id: int, ticket: Ticket, result: dict[str, Any], *, plan_te
     await post_note(run_id, ticket=ticket, text=note, purpose="summary")
     async with runtime.db.write_session() as session:
         run = await _run(session, run_id)
-        for call in result["pending"]:
-            action = next((a for a in runtime.actions if a.name == call["tool_name"]), None)
-            await store.record_tool_call(
-                session,
-                run_id=run_id,
-                tool_call_id=call["tool_call_id"],
-                tool_name=call["tool_name"],
-                risk=action.risk.value if action else "write",
-                args=_shown_args(runtime.actions, call["tool_name"], call["args"]),
-                status="awaiting_approval",
-                result=None,
-                duration_ms=None,
-            )
-        store.add_usage(
-            run,
-            requests=result["requests"],
-            input_tokens=result["input_tokens"],
-            output_tokens=result["output_tokens"],
-            cost_usd=result["cost_usd"],
-        )
+        await close_run(session, run, result, outcome=result["text"])
         run.ticket_fingerprint = await _fingerprint_after_our_writes(session, run_id, ticket)
-        run.outcome = result["text"]
-        run.pending_approvals = [
-            {**call, "args": _shown_args(runtime.actions, call["tool_name"], call["args"])}
-            for call in result["pending"]
-        ] or None
-        run.status = status
-        run.finished_at = system_clock()
-        event = await session.get(TicketEvent, run.event_id)
-        assert event is not None
-        await store.set_event_status(session, event, status, None)
+
+
+async def close_run(session: Any, run: Run, result: dict[str, Any], *, outcome: str) -> str:
+    """Record how the agent's turn ended (usage, outcome, calls now waiting) and the run's status:
+    waiting_approval, limited or succeeded. Shared by a run's first turn and each resume."""
+    runtime = get_runtime()
+    for call in result["pending"]:
+        action = next((a for a in runtime.actions if a.name == call["tool_name"]), None)
+        await store.record_tool_call(
+            session,
+            run_id=run.id,
+            tool_call_id=call["tool_call_id"],
+            tool_name=call["tool_name"],
+            risk=action.risk.value if action else "write",
+            args=_shown_args(runtime.actions, call["tool_name"], call["args"]),
+            status="awaiting_approval",
+            result=None,
+            duration_ms=None,
+        )
+    store.add_usage(
+        run,
+        requests=result["requests"],
+        input_tokens=result["input_tokens"],
+        output_tokens=result["output_tokens"],
+        cost_usd=result["cost_usd"],
+    )
+    status = LIMITED if result.get("limited") else "waiting_approval" if result["pending"] else "succeeded"
+    run.outcome = outcome
+    run.pending_approvals = [
+        {**call, "args": _shown_args(runtime.actions, call["tool_name"], call["args"])}
+        for call in result["pending"]
+    ] or None
+    run.status = status
+    run.finished_at = system_clock()
+    event = await session.get(TicketEvent, run.event_id)
+    assert event is not None
+    await store.set_event_status(session, event, status, None)
+    return status
 
 
 async def open_approvals(run_id: int, ticket: Ticket, result: dict[str, Any]) -> str:
