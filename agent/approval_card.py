@@ -36,7 +36,9 @@ def _ticket_change(action: Action, args: dict[str, Any], ticket: Ticket) -> tupl
         return (
             target,
             "no such time entry",
-            f"a time entry of {args.get('hours')} h ({args.get('notes') or ''})",
+            f"a time entry of {args.get('hours')} h, work type {args.get('work_type') or 'default'}, "
+            f"{'billable' if args.get('billable') else 'not billable'}, "
+            f"for {args.get('member') or 'Deskhand'}: {args.get('notes') or ''}",
         )
     return target, "as it is now", f"{action.name} with {args}"
 
