@@ -11,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core.clock import system_clock
 from core.database import Base, UTCDateTime
 
+AGENT_KIND = "agent"  # a call the model made, paused for approval; deciding it resumes the run
+UNDO_KIND = "undo"  # a technician asked to undo a finished call (agent.undo); approving it runs the inverse
+
 
 class Approval(Base):
     """One gated tool call waiting for (or decided by) technicians. Round n of a run is its n-th pause."""
@@ -39,6 +42,9 @@ class Approval(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=system_clock)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    kind: Mapped[str] = mapped_column(String(16), default=AGENT_KIND, server_default=AGENT_KIND)
+    # For an undo request: the ToolCall (tool_calls.id) it reverses.
+    undo_of: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
 
 
 class RunHistory(Base):

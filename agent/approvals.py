@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.approval_card import asking_step, build_card, stated_reason
-from agent.approval_tables import Approval, RunHistory
+from agent.approval_tables import UNDO_KIND, Approval, RunHistory
 from agent.tables import PlanStep, Run
 from agent.tools import masked_args
 from connectors.base import Action, Risk
@@ -146,6 +146,8 @@ async def decide(
     if row.status != ApprovalStatus.PENDING.value:
         by = f" by {row.decided_by}" if row.decided_by else ""
         raise ConflictError(f"approval {approval_id} was already {row.status}{by}", code="already_decided")
+    if row.kind == UNDO_KIND:
+        _check_undo_decision(row, via=via, edited_args=edited_args)
     if not approve:
         if not (reason or "").strip():
             raise ValidationFailed("a denial needs a reason: the model reads it", code="reason_required")
@@ -185,7 +187,9 @@ async def expire_overdue(session: AsyncSession, *, now: datetime | None = None) 
     for row in overdue:
         await _expire(session, row, now)
     completed = []
-    for run_id, round_number in sorted({(row.run_id, row.round) for row in overdue}):
+    # An expired undo request just closes: there is no paused run behind it.
+    paused = {(row.run_id, row.round) for row in overdue if row.kind != UNDO_KIND}
+    for run_id, round_number in sorted(paused):
         if not await _pending_in(session, run_id, round_number):
             completed.append((run_id, round_number))
     return completed
@@ -223,6 +227,20 @@ def _checked_args(action: Action, edited: dict[str, Any]) -> dict[str, Any]:
         raise ValidationFailed(
             f"edited arguments for {action.name} are invalid: {problems}", code="invalid_args"
         ) from exc
+
+
+def _check_undo_decision(row: Approval, *, via: str, edited_args: dict[str, Any] | None) -> None:
+    """An undo runs exactly the inverse its card describes, and only a decision in Deskhand starts it."""
+    if edited_args is not None:
+        raise ValidationFailed(
+            f"approval {row.id} undoes an earlier call; its arguments cannot be edited",
+            code="undo_not_editable",
+        )
+    if via != "api":
+        raise ConflictError(
+            f"approval {row.id} is an undo request; approve or deny it in Deskhand",
+            code="undo_decided_in_api",
+        )
 
 
 def _same_person(row: Approval, approver: Approver) -> bool:
@@ -267,4 +285,6 @@ async def _pending_in(session: AsyncSession, run_id: int, round_number: int) -> 
 
 async def _round_complete(session: AsyncSession, row: Approval) -> bool:
     await session.flush()
+    if row.kind == UNDO_KIND:
+        return False  # an undo runs on its own (agent.undo) and never resumes the run
     return not await _pending_in(session, row.run_id, row.round)

@@ -16,6 +16,7 @@ from agent.pipeline import TICKET_QUEUE, enqueue_ticket_run
 from agent.resume import expiry_loop
 from agent.runtime import Runtime, get_runtime, set_runtime
 from agent.ticket_agent import build_ticket_agent
+from agent.undo import undo_workflow
 from connectors.catalogue import ALL_ACTIONS
 from connectors.registry import GraphCredentials, Registry
 from core.clock import system_clock
@@ -30,6 +31,8 @@ from retrieval import build_embedder, resolve_dimension
 from retrieval.store import build_index
 
 logger = logging.getLogger("deskhand")
+# Imported for its DBOS registration: every process can run and recover undo workflows.
+_WORKFLOWS = (undo_workflow,)
 
 
 def build_runtime(

@@ -102,7 +102,7 @@ DESTRUCTIVE_ACTIONS: tuple[Action, ...] = (
         "a compromised account.",
         input_model=UserInput,
         risk=Risk.DESTRUCTIVE,
-        reversible=True,
+        reversible=False,  # Deskhand has no tool that puts it back (the approval card says so)
         integration_kind=M365,
         handler=disable_sign_in,
         requires=DISABLE_USERS,
@@ -133,7 +133,7 @@ DESTRUCTIVE_ACTIONS: tuple[Action, ...] = (
         description="Remove every licence from a user (offboarding); the licences are recorded for undo.",
         input_model=UserInput,
         risk=Risk.DESTRUCTIVE,
-        reversible=True,
+        reversible=False,  # Deskhand has no tool that puts it back (the approval card says so)
         integration_kind=M365,
         handler=remove_all_licenses,
         requires=WRITE_LICENSES,
@@ -144,7 +144,7 @@ DESTRUCTIVE_ACTIONS: tuple[Action, ...] = (
         "distribution lists are listed as needing Exchange.",
         input_model=UserInput,
         risk=Risk.DESTRUCTIVE,
-        reversible=True,
+        reversible=False,  # Deskhand has no tool that puts it back (the approval card says so)
         integration_kind=M365,
         handler=remove_from_all_groups,
         requires=WRITE_MEMBERS,

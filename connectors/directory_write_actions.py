@@ -311,7 +311,7 @@ WRITE_ACTIONS: tuple[Action, ...] = (
         "at first sign-in is generated and held for the technician; you never see it.",
         input_model=CreateUserInput,
         risk=Risk.WRITE,
-        reversible=True,
+        reversible=False,  # Deskhand has no tool that puts it back (the approval card says so)
         integration_kind=M365,
         handler=create_user,
         requires=WRITE_USERS,

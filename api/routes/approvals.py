@@ -10,9 +10,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from agent.approval_tables import Approval
+from agent.approval_tables import UNDO_KIND, Approval
 from agent.approvals import ApprovalStatus, Approver, decide, get_approval
 from agent.resume import enqueue_resume
+from agent.undo import start_undo
 from api.auth import TechnicianDep
 from api.deps import RuntimeDep, SessionDep
 from core.users import record_audit
@@ -124,6 +125,11 @@ async def _answer(session: SessionDep, row: Approval, complete: bool, waiting: b
     # Committed before the resume is enqueued, so the resumed workflow reads every decision.
     read = ApprovalRead.model_validate(row)
     await session.commit()
+    if row.kind == UNDO_KIND:  # no paused run behind it: an approved undo runs its inverse once
+        started = row.status == ApprovalStatus.APPROVED.value
+        if started:
+            await start_undo(row.id)
+        return DecisionRead(approval=read, resumed=started, waiting_for_second_approver=waiting)
     if complete:
         await enqueue_resume(row.run_id, row.round)
     return DecisionRead(approval=read, resumed=complete, waiting_for_second_approver=waiting)

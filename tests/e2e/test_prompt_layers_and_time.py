@@ -246,7 +246,8 @@ async def test_under_policy_approval_the_time_entry_waits_for_a_technician_then_
     [approval] = pending
     assert approval["tool_name"] == "log_time" and approval["risk"] == "write"
     card = approval["card"]
-    assert card["after"].startswith("a time entry of 0.25 h (Deskhand worked ticket #6301")
+    assert card["after"].startswith("a time entry of 0.25 h, work type ")
+    assert ": Deskhand worked ticket #6301" in card["after"]
     assert "set_ticket_status: Ticket #6301: status New → Waiting on Client" in card["after"]
     assert card["undo"] == "Cannot be undone: once done, it stays done."
     assert "Workflow 'Printers' asks for the work on this ticket to be logged" in card["model_reason"]
