@@ -31,7 +31,7 @@ class LimitedAgent:
 
 
 def _settings(**values: Any) -> Settings:
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 async def test_wall_time_stops_the_run_and_keeps_its_usage() -> None:
