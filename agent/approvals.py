@@ -23,6 +23,7 @@ from agent.approval_tables import UNDO_KIND, Approval, RunHistory
 from agent.tables import PlanStep, Run
 from agent.tools import masked_args
 from connectors.base import Action, Risk
+from core.audit import Actor
 from core.clock import system_clock
 from core.domain import ClientInfo, Ticket
 from core.errors import ConflictError, NotFoundError, ValidationFailed
@@ -34,12 +35,6 @@ class ApprovalStatus(StrEnum):
     APPROVED = "approved"
     DENIED = "denied"
     EXPIRED = "expired"
-
-
-@dataclass(frozen=True)
-class Approver:
-    user_id: int | None
-    name: str
 
 
 @dataclass(frozen=True)
@@ -131,7 +126,7 @@ async def decide(
     approval_id: int,
     *,
     approve: bool,
-    approver: Approver,
+    approver: Actor,
     actions: Sequence[Action],
     reason: str | None = None,
     edited_args: dict[str, Any] | None = None,
@@ -243,14 +238,14 @@ def _check_undo_decision(row: Approval, *, via: str, edited_args: dict[str, Any]
         )
 
 
-def _same_person(row: Approval, approver: Approver) -> bool:
+def _same_person(row: Approval, approver: Actor) -> bool:
     if row.first_approver_id is not None or approver.user_id is not None:
         return row.first_approver_id == approver.user_id
     return (row.first_approver or "").casefold() == approver.name.casefold()
 
 
 def _settle(
-    row: Approval, status: ApprovalStatus, approver: Approver, via: str, now: datetime, *, reason: str | None
+    row: Approval, status: ApprovalStatus, approver: Actor, via: str, now: datetime, *, reason: str | None
 ) -> None:
     row.status = status.value
     row.decided_by_id, row.decided_by = approver.user_id, approver.name
@@ -264,7 +259,7 @@ async def _expire(session: AsyncSession, row: Approval, now: datetime) -> None:
     _settle(
         row,
         ApprovalStatus.EXPIRED,
-        Approver(user_id=None, name="Deskhand"),
+        Actor(user_id=None, name="Deskhand"),
         "expiry",
         now,
         reason=f"No technician decided within {hours:g} h, so the request expired and counts as denied.",

@@ -17,12 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent import activity_store as store
 from agent.approval_tables import Approval
-from agent.approvals import ApprovalStatus, Approver, decide
+from agent.approvals import ApprovalStatus, decide
 from agent.runtime import get_runtime
 from agent.tables import Run, TicketEvent
+from core.audit import Actor, record_audit
 from core.domain import Note, Ticket
 from core.errors import DeskhandError
-from core.users import Actor, Role, find_user_for_psa_member, record_audit
+from core.users import Role, find_user_for_psa_member
 
 DECISION_NOTE = re.compile(r"^\s*(approve|approved|deny|denied)\b[\s:,.-]*(.*)$", re.IGNORECASE | re.DOTALL)
 DECIDING_ROLES = (Role.TECHNICIAN, Role.ADMIN)
@@ -97,7 +98,7 @@ async def apply_note_decisions(run_id: int, ticket: Ticket) -> NoteDecision:
             )
             await _end_run(session, run, outcome)
             return NoteDecision(handled=True, outcome=outcome)
-        approver = Approver(user_id=user.id, name=user.display_name)
+        approver = Actor(user_id=user.id, name=user.display_name)
         reason = rest or ("approved in the PSA" if approve else "denied in the PSA without a reason")
         completed: set[tuple[int, int]] = set()
         decided = []
@@ -119,7 +120,7 @@ async def apply_note_decisions(run_id: int, ticket: Ticket) -> NoteDecision:
             decided.append(f"#{row.id} {result.approval.status}")
             await record_audit(
                 session,
-                approver_actor(approver),
+                approver,
                 "approval.approve" if approve else "approval.deny",
                 "approval",
                 row.id,
@@ -130,10 +131,6 @@ async def apply_note_decisions(run_id: int, ticket: Ticket) -> NoteDecision:
         outcome = f"approval decision from a PSA note by {user.display_name}: {', '.join(decided)}"
         await _end_run(session, run, outcome)
     return NoteDecision(handled=True, outcome=outcome, resume=tuple(sorted(completed)))
-
-
-def approver_actor(approver: Approver) -> Actor:
-    return Actor(user_id=approver.user_id, name=approver.name)
 
 
 async def _end_run(session: AsyncSession, run: Run, reason: str) -> None:

@@ -56,6 +56,30 @@ async def execute_action(
         result = ActionResult(ok=False, summary=f"{action.name} refused: {exc.detail}")
         status = "refused"
     duration_ms = int((time.perf_counter() - started) * 1000)
+    return await _recorded(
+        deps, action, tool_call_id, args.model_dump(mode="json"), status, result, duration_ms=duration_ms
+    )
+
+
+async def record_refusal(
+    deps: AgentDeps, action: Action, tool_call_id: str, raw_args: dict[str, Any], summary: str
+) -> dict[str, Any]:
+    """A call refused before it could run, recorded in Activity like any other."""
+    result = ActionResult(ok=False, summary=summary)
+    return await _recorded(deps, action, tool_call_id, raw_args, "refused", result, duration_ms=0)
+
+
+async def _recorded(
+    deps: AgentDeps,
+    action: Action,
+    tool_call_id: str,
+    args: dict[str, Any],
+    status: str,
+    result: ActionResult,
+    *,
+    duration_ms: int,
+) -> dict[str, Any]:
+    """Record the call in Activity (masked arguments, sealed secret) and return what the model may see."""
     runtime = get_runtime()
     secret = result.secret.get_secret_value() if result.secret is not None else None
     sealed = runtime.box.encrypt_json({"secret": secret}) if secret is not None else None
@@ -66,32 +90,11 @@ async def execute_action(
             tool_call_id=tool_call_id,
             tool_name=action.name,
             risk=action.risk.value,
-            args=masked_args(action.input_model, args.model_dump(mode="json")),
+            args=masked_args(action.input_model, args),
             status=status,
             result=result.model_dump(mode="json"),
             duration_ms=duration_ms,
             secret_encrypted=sealed,
-        )
-    return result.model_dump(mode="json", exclude={"before", "after"})
-
-
-async def record_refusal(
-    deps: AgentDeps, action: Action, tool_call_id: str, raw_args: dict[str, Any], summary: str
-) -> dict[str, Any]:
-    """A call refused before it could run, recorded in Activity like any other."""
-    result = ActionResult(ok=False, summary=summary)
-    runtime = get_runtime()
-    async with runtime.db.write_session() as session:
-        await record_tool_call(
-            session,
-            run_id=deps.run_id,
-            tool_call_id=tool_call_id,
-            tool_name=action.name,
-            risk=action.risk.value,
-            args=masked_args(action.input_model, raw_args),
-            status="refused",
-            result=result.model_dump(mode="json"),
-            duration_ms=0,
         )
     return result.model_dump(mode="json", exclude={"before", "after"})
 

@@ -16,9 +16,10 @@ from fastapi import Depends, Header, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import SessionDep
+from core.audit import Actor
 from core.errors import AuthenticationError
 from core.tokens import authenticate_token
-from core.users import Actor, ForbiddenError, Role, User, check_role, resolve_session
+from core.users import ForbiddenError, Role, User, check_role, resolve_session
 
 SESSION_COOKIE = "deskhand_session"
 CSRF_HEADER = "X-Deskhand-CSRF"

@@ -168,9 +168,10 @@ def tokens_create(
     ] = None,
 ) -> None:
     """Create an API token; it is printed once, alone on the last line."""
+    from core.audit import CLI_ACTOR
     from core.errors import DeskhandError
     from core.tokens import create_token
-    from core.users import CLI_ACTOR, find_user_by_email
+    from core.users import find_user_by_email
 
     async def make(session: AsyncSession) -> str:
         owner = await find_user_by_email(session, user) if user is not None else None
@@ -206,8 +207,9 @@ def users_create(
     ] = False,
 ) -> None:
     """Create a user who signs in with a password (prompted for unless --password-stdin)."""
+    from core.audit import CLI_ACTOR
     from core.errors import DeskhandError
-    from core.users import CLI_ACTOR, Role, create_user
+    from core.users import Role, create_user
 
     try:
         wanted = Role(role.strip().lower())
@@ -251,8 +253,9 @@ def users_set_password(
     ] = False,
 ) -> None:
     """Set a user's password (e.g. a locked-out admin); their sessions end."""
+    from core.audit import CLI_ACTOR
     from core.errors import DeskhandError
-    from core.users import CLI_ACTOR, find_user_by_email, set_password
+    from core.users import find_user_by_email, set_password
 
     password = _read_password(password_stdin)
 

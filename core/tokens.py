@@ -11,11 +11,11 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.audit import Actor, record_audit
 from core.clock import system_clock
 from core.errors import AuthenticationError, NotFoundError, ValidationFailed
 from core.secrets import hash_token
 from core.tables import ApiToken
-from core.users import Actor, record_audit
 
 TOKEN_PREFIX = "dh_"  # noqa: S105 - a visible prefix, not a secret
 

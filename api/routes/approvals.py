@@ -11,12 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from agent.approval_tables import UNDO_KIND, Approval
-from agent.approvals import ApprovalStatus, Approver, decide, get_approval
+from agent.approvals import ApprovalStatus, decide, get_approval
 from agent.resume import enqueue_resume
 from agent.undo import start_undo
 from api.auth import TechnicianDep
 from api.deps import RuntimeDep, SessionDep
-from core.users import record_audit
+from core.audit import record_audit
 
 router = APIRouter(prefix="/approvals", tags=["approvals"])
 
@@ -88,7 +88,7 @@ async def approve(
         session,
         approval_id,
         approve=True,
-        approver=Approver(user_id=principal.user_id, name=principal.name),
+        approver=principal.actor,
         actions=runtime.actions,
         reason=data.note,
         edited_args=data.args,
@@ -112,7 +112,7 @@ async def deny(
         session,
         approval_id,
         approve=False,
-        approver=Approver(user_id=principal.user_id, name=principal.name),
+        approver=principal.actor,
         actions=runtime.actions,
         reason=data.reason,
     )

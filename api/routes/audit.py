@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import AdminDep
 from api.deps import SessionDep
-from core.users import list_audit
+from core.audit import list_audit
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 

@@ -8,11 +8,11 @@ from sqlalchemy import select
 from api.auth import AdminDep
 from api.deps import RuntimeDep, SessionDep
 from api.schemas import ClientCreate, ClientList, ClientRead, ClientUpdate
+from core.audit import record_audit
 from core.clients import create_client
 from core.domain import AgentMode
 from core.errors import NotFoundError
 from core.tables import Client
-from core.users import record_audit
 
 router = APIRouter(prefix="/clients", tags=["clients"])
 NOT_NULL_FIELDS = frozenset({"name", "agent_mode", "time_billable"})  # explicit null: left as is

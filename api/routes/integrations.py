@@ -17,6 +17,7 @@ from api.schemas import (
     IntegrationTestRead,
     WebhookRegistrationRead,
 )
+from core.audit import record_audit
 from core.integration_store import (
     create_integration,
     get_integration_row,
@@ -24,7 +25,6 @@ from core.integration_store import (
     load_integration,
 )
 from core.tables import Integration
-from core.users import record_audit
 
 router = APIRouter(prefix="/integrations", tags=["integrations"])
 

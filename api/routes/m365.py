@@ -15,11 +15,11 @@ from api.auth import AdminDep
 from api.deps import RuntimeDep, SessionDep
 from api.schemas import TENANT_ID_PATTERN, ClientRead
 from connectors.msgraph import MsGraphConfig, admin_consent_url, tenant_id_for_domain
+from core.audit import record_audit
 from core.directory import TenantHealth
 from core.errors import ConflictError, IntegrationError, NotFoundError, ValidationFailed
 from core.integration_store import IntegrationRecord, list_integrations, load_integration
 from core.tables import Client
-from core.users import record_audit
 
 router = APIRouter(prefix="/clients/{client_id}/m365", tags=["microsoft 365"])
 

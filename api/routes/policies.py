@@ -9,8 +9,8 @@ from api.auth import AdminDep
 from api.deps import RuntimeDep, SessionDep
 from api.schemas import PolicyList, PolicyRead, PolicyUpdate, ToolRead
 from connectors.base import Risk
+from core.audit import record_audit
 from core.errors import NotFoundError, ValidationFailed
-from core.users import record_audit
 
 router = APIRouter(prefix="/policies", tags=["policies"])
 

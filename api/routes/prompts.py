@@ -23,9 +23,9 @@ from agent.prompt_layers import (
 from agent.prompts import BASE_INSTRUCTIONS
 from api.auth import AdminDep
 from api.deps import SessionDep
+from core.audit import record_audit
 from core.errors import NotFoundError
 from core.tables import Client
-from core.users import record_audit
 
 router = APIRouter(prefix="/prompts", tags=["prompts"])
 

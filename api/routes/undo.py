@@ -12,7 +12,7 @@ from agent.undo import request_undo
 from api.auth import TechnicianDep
 from api.deps import RuntimeDep, SessionDep
 from api.routes.approvals import ApprovalRead
-from core.users import record_audit
+from core.audit import record_audit
 
 router = APIRouter(tags=["approvals"])
 

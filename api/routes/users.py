@@ -21,6 +21,7 @@ from api.auth import (
     Principal,
 )
 from api.deps import SessionDep
+from core.audit import record_audit
 from core.errors import AuthenticationError, ValidationFailed
 from core.tokens import create_token, list_user_tokens, revoke_user_token
 from core.users import (
@@ -34,7 +35,6 @@ from core.users import (
     end_session,
     get_user,
     list_users,
-    record_audit,
     resolve_session,
     set_password,
     sign_in,

@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, inspect
 import agent.approval_tables
 import agent.prompt_layers
 import agent.tables
+import core.audit
 import core.tables
 import core.users
 import retrieval.tables

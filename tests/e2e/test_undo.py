@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from agent.undo import CANNOT_UNDO, INVERSES, NotReversible, inverse_of
+from agent.undo_inverses import CANNOT_UNDO, INVERSES, NotReversible, inverse_of
 from connectors.catalogue import ALL_ACTIONS
 from connectors.sandbox import TENANT_BY_COMPANY, SandboxDirectoryStore, SandboxStore, ticket_event
 from core.database import Database

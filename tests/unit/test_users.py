@@ -12,6 +12,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.audit import CLI_ACTOR, AuditEntry, list_audit, record_audit
 from core.clock import system_clock
 from core.database import Database
 from core.errors import AuthenticationError, ConflictError, NotFoundError, ValidationFailed
@@ -19,10 +20,8 @@ from core.migrations.runner import upgrade
 from core.tables import Integration
 from core.tokens import authenticate_token, create_token, list_user_tokens, revoke_user_token
 from core.users import (
-    CLI_ACTOR,
     KEEP,
     PASSWORD_HASHER,
-    AuditEntry,
     ForbiddenError,
     PsaMember,
     Role,
@@ -32,8 +31,6 @@ from core.users import (
     check_role,
     create_user,
     find_user_for_psa_member,
-    list_audit,
-    record_audit,
     resolve_session,
     sign_in,
     start_session,
